@@ -1,0 +1,1 @@
+"""WeChat chat bot: signed callback in, a router of small handlers, replies out (issue 9)."""

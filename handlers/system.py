@@ -1,0 +1,115 @@
+"""Health, readiness, metrics, the OpenAPI contract and its docs page."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from importlib.metadata import version
+
+import swagger_ui_bundle
+from aiohttp import web
+
+from palm import keys, openapi
+from palm.api import Api, ApiModel
+from palm.storage import database_ready
+from services.errors import NotFound, UpstreamUnavailable
+
+api = Api("system")
+log = logging.getLogger("palm.system")
+
+_DOCS_ASSETS = {
+    "swagger-ui.css": "text/css",
+    "swagger-ui-bundle.js": "text/javascript",
+    "swagger-ui-standalone-preset.js": "text/javascript",
+    "favicon-32x32.png": "image/png",
+}
+
+
+class Health(ApiModel):
+    status: str
+
+
+class Readiness(ApiModel):
+    status: str
+    database: str
+    cache: str
+
+
+@api.get("/healthz", auth="none", response=Health)
+async def healthz(request: web.Request) -> Health:
+    """The process is up."""
+    return Health(status="ok")
+
+
+@api.get("/readyz", auth="none", response=Readiness)
+async def readyz(request: web.Request) -> Readiness:
+    """The database and the cache both answer; 503 otherwise."""
+    checks = {"database": database_ready(), "cache": request.app[keys.REDIS].ping()}
+    results = {}
+    for name, check in checks.items():
+        try:
+            await asyncio.wait_for(check, timeout=2.0)
+            results[name] = "ok"
+        except Exception as exc:  # any failure means "not ready"; logged, never shown
+            log.warning("readiness: %s failed: %s", name, type(exc).__name__)
+            results[name] = "unavailable"
+    if any(value != "ok" for value in results.values()):
+        raise UpstreamUnavailable(
+            "not_ready",
+            "服务尚未就绪。",
+            "Not ready: " + ", ".join(k for k, v in results.items() if v != "ok"),
+            retry_after=5,
+            extra={"checks": results},
+        )
+    return Readiness(status="ok", **results)
+
+
+@api.get("/metrics", auth="none", content_type="text/plain")
+async def metrics(request: web.Request) -> web.Response:
+    """Prometheus metrics."""
+    return web.Response(
+        body=request.app[keys.METRICS].render(),
+        headers={"Content-Type": "text/plain; version=0.0.4; charset=utf-8"},
+    )
+
+
+@api.get("/openapi.json", auth="none", content_type="application/json")
+async def openapi_json(request: web.Request) -> web.Response:
+    """This contract, generated from the routes and their models."""
+    spec = openapi.build(request.app[keys.OPERATIONS], version=version("weihai-palm"))
+    return web.json_response(spec, dumps=lambda obj: json.dumps(obj, ensure_ascii=False))
+
+
+@api.get("/docs", auth="none", content_type="text/html")
+async def docs(request: web.Request) -> web.Response:
+    """Interactive documentation (Swagger UI served from a package, no CDN)."""
+    return web.Response(text=_DOCS_HTML, content_type="text/html")
+
+
+@api.get("/docs/{asset}", auth="none", content_type="application/octet-stream")
+async def docs_asset(request: web.Request) -> web.StreamResponse:
+    """Static files of the documentation page."""
+    name = request.match_info["asset"]
+    if name == "init.js":
+        return web.Response(text=_DOCS_INIT, content_type="text/javascript")
+    if name not in _DOCS_ASSETS:
+        raise NotFound("not_found", "找不到请求的资源。", "No such resource.")
+    path = swagger_ui_bundle.swagger_ui_path / name
+    return web.FileResponse(path, headers={"Content-Type": _DOCS_ASSETS[name]})
+
+
+_DOCS_HTML = """<!doctype html>
+<html lang="zh-CN"><head><meta charset="utf-8"><title>威海掌上服务 API</title>
+<link rel="stylesheet" href="/docs/swagger-ui.css"><link rel="icon" href="/docs/favicon-32x32.png">
+</head><body><div id="swagger-ui"></div>
+<script src="/docs/swagger-ui-bundle.js"></script>
+<script src="/docs/swagger-ui-standalone-preset.js"></script>
+<script src="/docs/init.js"></script></body></html>
+"""
+
+_DOCS_INIT = """window.onload = function () {
+  window.ui = SwaggerUIBundle({url: "/openapi.json", dom_id: "#swagger-ui", deepLinking: true,
+    presets: [SwaggerUIBundle.presets.apis, SwaggerUIStandalonePreset], layout: "BaseLayout"});
+};
+"""

@@ -1,0 +1,1 @@
+"""One package per outside platform: an async client, a simulator, and payload models."""

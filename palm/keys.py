@@ -1,0 +1,34 @@
+"""Typed keys for everything the app holds (AppKey) and for per-request values (RequestKey)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import aiohttp
+from aiohttp import web
+from integrations.aishandong.client import AiShandongClient
+from redis.asyncio import Redis
+
+from integrations.base import Platform
+from integrations.wechat.client import WeChatClient
+from palm.metrics import Metrics
+from palm.settings import Settings
+from services.auth import Principal
+from services.privacy import FieldCipher
+
+if TYPE_CHECKING:
+    from palm.api import Operation
+
+SETTINGS = web.AppKey("settings", Settings)
+METRICS = web.AppKey("metrics", Metrics)
+CIPHER = web.AppKey("cipher", FieldCipher)
+REDIS = web.AppKey("redis", Redis)
+HTTP = web.AppKey("http", aiohttp.ClientSession)
+PLATFORMS = web.AppKey("platforms", dict[str, Platform])
+"""Each platform as the app reaches it: embedded simulators resolved to their loopback URL."""
+WECHAT = web.AppKey("wechat", WeChatClient)
+AISHANDONG = web.AppKey("aishandong", AiShandongClient)
+OPERATIONS = web.AppKey("operations", list["Operation"])
+
+REQUEST_ID = web.RequestKey("request_id", str)
+PRINCIPAL = web.RequestKey("principal", Principal)

@@ -1,0 +1,117 @@
+"""The request pipeline: request id and metrics outside, problem documents inside."""
+
+from __future__ import annotations
+
+import logging
+import re
+import sqlite3
+import time
+import uuid
+
+from aiohttp import web
+from aiohttp.typedefs import Handler
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+from tortoise.exceptions import DBConnectionError, OperationalError
+
+from integrations.base import PlatformUnavailable
+from palm import keys, problems
+from palm.logs import request_id_var
+from services.errors import DomainError
+
+log = logging.getLogger("palm.http")
+
+_REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+
+
+@web.middleware
+async def observe(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Give each request an id (echoed back), time it, count it and log one line."""
+    incoming = request.headers.get("X-Request-ID", "")
+    request_id = incoming if _REQUEST_ID_RE.match(incoming) else uuid.uuid4().hex
+    request[keys.REQUEST_ID] = request_id
+    token = request_id_var.set(request_id)
+    started = time.perf_counter()
+    status = 500
+    try:
+        response = await handler(request)
+        status = response.status
+        response.headers["X-Request-ID"] = request_id
+        return response
+    finally:
+        elapsed = time.perf_counter() - started
+        route = request.match_info.route.resource
+        template = route.canonical if route is not None else "unmatched"
+        request.app[keys.METRICS].observe_request(template, request.method, status, elapsed)
+        log.info(
+            "%s %s %s %.1fms",
+            request.method,
+            template,
+            status,
+            elapsed * 1000,
+            extra={"status": status, "duration_ms": round(elapsed * 1000, 2)},
+        )
+        request_id_var.reset(token)
+
+
+@web.middleware
+async def problem_details(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Turn every failure into application/problem+json; never leak internals."""
+    allow = None
+    try:
+        return await handler(request)
+    except DomainError as exc:
+        error = exc
+    except web.HTTPException as exc:
+        if exc.status < 400:
+            raise
+        error = _from_http(exc, request)
+        allow = exc.headers.get("Allow")
+    except PlatformUnavailable as exc:
+        log.warning("platform unavailable: %s", exc)
+        error = problems.platform_unavailable(exc.platform)
+    except (RedisConnectionError, RedisTimeoutError) as exc:
+        log.error("cache unavailable: %s", type(exc).__name__)
+        error = problems.storage_unavailable("cache")
+    except (DBConnectionError, OperationalError, ConnectionError, sqlite3.OperationalError) as exc:
+        log.error("database unavailable: %s", type(exc).__name__)
+        error = problems.storage_unavailable("database")
+    except Exception:
+        log.exception("unhandled error in %s %s", request.method, request.path)
+        error = problems.internal_error()
+    response = problems.problem_response(error, request[keys.REQUEST_ID], request.path)
+    if allow is not None:
+        response.headers["Allow"] = allow
+    return response
+
+
+def _from_http(exc: web.HTTPException, request: web.Request) -> DomainError:
+    if exc.status == 404:
+        return problems.not_found()
+    if exc.status == 405:
+        return problems.method_not_allowed(request.method)
+    if exc.status == 413:
+        return problems.too_large(request.app[keys.SETTINGS].max_body_bytes)
+    return DomainError(
+        f"http_{exc.status}",
+        "请求无法处理。",
+        exc.reason or "The request could not be processed.",
+    )
+
+
+async def security_headers(request: web.Request, response: web.StreamResponse) -> None:
+    """on_response_prepare: the same protective headers on every response."""
+    headers = response.headers
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("X-Frame-Options", "DENY")
+    headers.setdefault("Referrer-Policy", "no-referrer")
+    headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+    headers.setdefault("Cross-Origin-Resource-Policy", "same-origin")
+    if request.path.startswith("/docs"):
+        headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'",
+        )
+    else:
+        headers.setdefault("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'")
+        headers.setdefault("Cache-Control", "no-store")

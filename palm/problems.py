@@ -1,0 +1,125 @@
+"""Problem documents (RFC 9457): the only error shape a client ever receives."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from aiohttp import web
+
+from services.errors import DomainError, FieldError, NotFound, UpstreamUnavailable
+
+
+class UnsupportedMediaType(DomainError):
+    category = "unsupported_media"
+
+
+class PayloadTooLarge(DomainError):
+    category = "too_large"
+
+
+class MethodNotAllowed(DomainError):
+    category = "method"
+
+
+class InternalError(DomainError):
+    category = "internal"
+
+
+STATUS_BY_CATEGORY = {
+    "invalid": 400,
+    "unauthenticated": 401,
+    "forbidden": 403,
+    "not_found": 404,
+    "method": 405,
+    "conflict": 409,
+    "too_large": 413,
+    "unsupported_media": 415,
+    "validation": 422,
+    "rate_limited": 429,
+    "internal": 500,
+    "unavailable": 503,
+}
+
+PROBLEM_CONTENT_TYPE = "application/problem+json"
+
+
+def problem_body(error: DomainError, status: int, request_id: str, instance: str) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "type": f"urn:weihai-palm:problem:{error.code}",
+        "title": error.message_en,
+        "status": status,
+        "detail": error.detail,
+        "code": error.code,
+        "message_zh": error.message_zh,
+        "message_en": error.message_en,
+        "instance": instance,
+        "request_id": request_id,
+    }
+    if error.errors:
+        body["errors"] = [_field(e) for e in error.errors]
+    body.update(error.extra)
+    return body
+
+
+def _field(error: FieldError) -> dict[str, str]:
+    return {"path": error.path, "message": error.message, "type": error.type}
+
+
+def problem_response(error: DomainError, request_id: str, instance: str) -> web.Response:
+    status = STATUS_BY_CATEGORY.get(error.category, 400)
+    body = problem_body(error, status, request_id, instance)
+    response = web.Response(
+        status=status,
+        body=json.dumps(body, ensure_ascii=False).encode(),
+        content_type=PROBLEM_CONTENT_TYPE,
+    )
+    if error.retry_after is not None:
+        response.headers["Retry-After"] = str(error.retry_after)
+    return response
+
+
+# Errors raised by the framework or storage, with our code and messages.
+def not_found() -> DomainError:
+    return NotFound("not_found", "找不到请求的资源。", "No such resource.")
+
+
+def method_not_allowed(method: str) -> DomainError:
+    return MethodNotAllowed(
+        "method_not_allowed", "不支持此请求方法。", f"Method {method} is not allowed here."
+    )
+
+
+def too_large(limit: int) -> DomainError:
+    return PayloadTooLarge(
+        "payload_too_large",
+        f"请求内容过大（上限 {limit} 字节）。",
+        f"The request body is too large (limit {limit} bytes).",
+    )
+
+
+def internal_error() -> DomainError:
+    return InternalError(
+        "internal_error",
+        "服务暂时出错，请稍后再试；如持续出现，请告知请求编号。",
+        "Something went wrong on our side. Please retry; quote the request id if it persists.",
+    )
+
+
+def storage_unavailable(what: str) -> DomainError:
+    return UpstreamUnavailable(
+        "service_unavailable",
+        "服务暂时不可用，请稍后再试。",
+        f"A service we depend on ({what}) is temporarily unavailable. Please retry shortly.",
+        retry_after=5,
+    )
+
+
+def platform_unavailable(platform: str) -> DomainError:
+    return UpstreamUnavailable(
+        "platform_unavailable",
+        "外部平台暂时无法访问，请稍后再试。",
+        f"The {platform} platform is not answering right now. Please retry shortly.",
+        retry_after=10,
+        extra={"platform": platform},
+    )

@@ -1,0 +1,150 @@
+"""One frozen, typed settings object, built from the environment once at start-up."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Literal
+
+from integrations.base import EMBEDDED, PLACEHOLDER_PREFIX, Platform
+
+Environment = Literal["development", "production"]
+
+
+class SettingsError(ValueError):
+    """The environment does not describe a configuration we are willing to run."""
+
+
+def _platform(env: Mapping[str, str], name: str, prefix: str, app_id: str) -> Platform:
+    return Platform(
+        name=name,
+        base_url=env.get(f"{prefix}_URL", EMBEDDED).rstrip("/"),
+        app_id=env.get(f"{prefix}_APP_ID", app_id),
+        secret=env.get(f"{prefix}_SECRET", f"{PLACEHOLDER_PREFIX}{name}-secret"),
+        timeout=float(env.get(f"{prefix}_TIMEOUT", "5")),
+    )
+
+
+def _dev_key(kid: str) -> bytes:
+    # Deterministic so a development database stays readable across restarts; refused in
+    # production by Settings.check().
+    return hashlib.sha256(f"{PLACEHOLDER_PREFIX}{kid}".encode()).digest()
+
+
+def _parse_keys(text: str) -> tuple[tuple[str, bytes], ...]:
+    """Parse ``kid:base64key[,kid:base64key...]``; the first key encrypts, all decrypt."""
+    keys: list[tuple[str, bytes]] = []
+    for item in filter(None, (part.strip() for part in text.replace("\n", ",").split(","))):
+        kid, sep, b64 = item.partition(":")
+        if not sep or not kid.isalnum() or len(kid) > 16:
+            raise SettingsError("PALM_SECRET_KEYS entries look like kid:base64key (kid alnum)")
+        try:
+            raw = base64.b64decode(b64, validate=True)
+        except ValueError as exc:
+            raise SettingsError(f"secret key {kid!r} is not valid base64") from exc
+        if len(raw) != 32:
+            raise SettingsError(f"secret key {kid!r} must be 32 bytes, got {len(raw)}")
+        keys.append((kid, raw))
+    if not keys:
+        raise SettingsError("PALM_SECRET_KEYS is empty")
+    if len({kid for kid, _ in keys}) != len(keys):
+        raise SettingsError("PALM_SECRET_KEYS repeats a key id")
+    return tuple(keys)
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    env: Environment = "production"
+    host: str = "127.0.0.1"
+    port: int = 8080
+    database_url: str = "sqlite://var/palm.sqlite3"
+    redis_url: str | None = None
+    secret_keys: tuple[tuple[str, bytes], ...] = field(
+        default_factory=lambda: (("dev1", _dev_key("dev1")),)
+    )
+    wechat: Platform = field(
+        default_factory=lambda: _platform({}, "wechat", "PALM_WECHAT", "wx-demo-appid")
+    )
+    aishandong: Platform = field(
+        default_factory=lambda: _platform({}, "aishandong", "PALM_AISHANDONG", "palm-weihai")
+    )
+    simulators_host: str = "127.0.0.1"
+    simulators_port: int = 8090
+    max_body_bytes: int = 1024 * 1024
+    session_ttl_seconds: int = 2 * 3600
+    auto_migrate: bool = True
+    seed_demo: bool = False
+    log_level: str = "INFO"
+    log_json: bool = True
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        """Build settings from ``environ`` (the process environment by default) and check them."""
+        env = os.environ if environ is None else environ
+        mode = env.get("PALM_ENV", "production")
+        if mode not in ("development", "production"):
+            raise SettingsError("PALM_ENV must be 'development' or 'production'")
+        dev = mode == "development"
+        keys_text = env.get("PALM_SECRET_KEYS")
+        if keys_text is None and (key_file := env.get("PALM_SECRET_KEYS_FILE")):
+            keys_text = Path(key_file).read_text(encoding="utf-8")
+        settings = cls(
+            env=mode,  # type: ignore[arg-type]
+            host=env.get("HOST", "127.0.0.1"),
+            port=_int(env, "PORT", 8080),
+            database_url=env.get("DATABASE_URL", "sqlite://var/palm.sqlite3"),
+            redis_url=env.get("REDIS_URL") or None,
+            secret_keys=_parse_keys(keys_text) if keys_text else (("dev1", _dev_key("dev1")),),
+            wechat=_platform(env, "wechat", "PALM_WECHAT", "wx-demo-appid"),
+            aishandong=_platform(env, "aishandong", "PALM_AISHANDONG", "palm-weihai"),
+            simulators_port=_int(env, "PALM_SIMULATORS_PORT", 8090),
+            max_body_bytes=_int(env, "PALM_MAX_BODY_BYTES", 1024 * 1024),
+            session_ttl_seconds=_int(env, "PALM_SESSION_TTL", 2 * 3600),
+            auto_migrate=env.get("PALM_AUTO_MIGRATE", "1" if dev else "0") == "1",
+            seed_demo=env.get("PALM_SEED_DEMO", "1" if dev else "0") == "1",
+            log_level=env.get("PALM_LOG_LEVEL", "INFO").upper(),
+            log_json=env.get("PALM_LOG_FORMAT", "json") == "json",
+        )
+        settings.check()
+        return settings
+
+    @property
+    def platforms(self) -> tuple[Platform, ...]:
+        return (self.wechat, self.aishandong)
+
+    @property
+    def development(self) -> bool:
+        return self.env == "development"
+
+    def check(self) -> None:
+        """Refuse placeholder secrets and simulators outside development."""
+        if self.development:
+            return
+        problems = [f"{p.name}: placeholder secret" for p in self.platforms if p.placeholder]
+        problems += [f"{p.name}: URL left at the simulator" for p in self.platforms if p.embedded]
+        if any(key == _dev_key(kid) for kid, key in self.secret_keys):
+            problems.append("PALM_SECRET_KEYS: development key")
+        if problems:
+            raise SettingsError(
+                "refusing to start with PALM_ENV=production: "
+                + "; ".join(problems)
+                + " (set them, or PALM_ENV=development for a local run)"
+            )
+
+    def with_(self, **changes: object) -> Settings:
+        """A copy with some fields changed (tests and the CLI use this)."""
+        return replace(self, **changes)  # type: ignore[arg-type]
+
+
+def _int(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise SettingsError(f"{name} must be an integer, got {raw!r}") from exc

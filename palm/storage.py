@@ -1,0 +1,98 @@
+"""PostgreSQL or SQLite through Tortoise, Redis or an in-process fake, and migrations."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import fakeredis
+from aiohttp import web
+from redis.asyncio import Redis
+from tortoise.context import TortoiseContext
+from tortoise.migrations.api import migrate as run_migrations
+
+from models import MODEL_MODULES
+from palm import keys
+from palm.settings import Settings
+
+log = logging.getLogger("palm.storage")
+
+
+def database_url(settings: Settings) -> str:
+    url = settings.database_url
+    if url.startswith("postgresql://"):
+        url = "postgres://" + url.removeprefix("postgresql://")
+    if url.startswith("sqlite://") and not url.startswith("sqlite://:memory:"):
+        Path(url.removeprefix("sqlite://")).parent.mkdir(parents=True, exist_ok=True)
+    return url
+
+
+def tortoise_config(settings: Settings) -> dict[str, Any]:
+    return {
+        "connections": {"default": database_url(settings)},
+        "apps": {
+            "palm": {
+                "models": MODEL_MODULES,
+                "migrations": "models.migrations",
+                "default_connection": "default",
+            }
+        },
+        "use_tz": True,
+        "timezone": "UTC",
+    }
+
+
+async def migrate(settings: Settings) -> None:
+    """Apply every pending migration (``palm migrate``; also on start-up in development)."""
+    ctx = TortoiseContext()
+    with ctx:
+        try:
+            await run_migrations(config=tortoise_config(settings))
+        finally:
+            await ctx.close_connections()
+
+
+async def database_ctx(app: web.Application) -> AsyncIterator[None]:
+    """Open the database for the app's lifetime, visible to every request task."""
+    settings = app[keys.SETTINGS]
+    if settings.auto_migrate:
+        await migrate(settings)
+    ctx = TortoiseContext()
+    # Requests run in tasks that do not inherit this task's context, hence the global fallback.
+    with ctx:
+        await ctx.init(config=tortoise_config(settings), _enable_global_fallback=True)
+    try:
+        yield
+    finally:
+        await ctx.close_connections()
+
+
+def open_redis(settings: Settings) -> Redis:
+    if settings.redis_url:
+        return Redis.from_url(
+            settings.redis_url,
+            decode_responses=False,
+            socket_timeout=2.0,
+            socket_connect_timeout=2.0,
+            health_check_interval=30,
+        )
+    log.info("REDIS_URL is not set: using an in-process cache (single process only)")
+    return fakeredis.FakeAsyncRedis()
+
+
+async def redis_ctx(app: web.Application) -> AsyncIterator[None]:
+    redis = open_redis(app[keys.SETTINGS])
+    app[keys.REDIS] = redis
+    try:
+        yield
+    finally:
+        await redis.aclose()
+
+
+async def database_ready() -> None:
+    """Raise if the database does not answer a trivial query."""
+    from tortoise.connection import get_connection
+
+    await get_connection("default").execute_query("SELECT 1")

@@ -1,0 +1,1 @@
+"""The rules: plain async functions, dependencies as arguments, domain exceptions out."""

@@ -1,0 +1,97 @@
+"""Fixtures: the app built from test settings, on PostgreSQL and Redis when their URLs are set.
+
+DATABASE_URL must name a scratch database (its name must contain "test"): the suite drops
+and recreates its tables. REDIS_URL's database is flushed before each test.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import tempfile
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+from aiohttp.test_utils import TestClient
+from redis.asyncio import Redis
+from tortoise.connection import get_connection
+
+from palm import keys, storage
+from palm.app import create_app
+from palm.settings import Settings
+
+pytest_plugins = ["tests.helpers"]
+
+
+def _database_url(tmp: Path) -> str:
+    url = os.environ.get("DATABASE_URL")
+    if not url:
+        return f"sqlite://{tmp / 'palm-test.sqlite3'}"
+    if "test" not in url.rsplit("/", 1)[-1]:
+        raise pytest.UsageError("DATABASE_URL must name a scratch database with 'test' in it")
+    return url
+
+
+@pytest.fixture(scope="session")
+def base_settings() -> Iterator[Settings]:
+    with tempfile.TemporaryDirectory(prefix="palm-test-") as tmp:
+        settings = Settings(
+            env="development",
+            database_url=_database_url(Path(tmp)),
+            redis_url=os.environ.get("REDIS_URL") or None,
+            auto_migrate=False,
+            seed_demo=True,
+            log_json=True,
+        )
+        asyncio.run(_reset_database(settings))
+        yield settings
+
+
+async def _reset_database(settings: Settings) -> None:
+    """Start from an empty schema, then apply the migrations (they are under test too)."""
+    if settings.database_url.startswith(("postgres://", "postgresql://")):
+        from tortoise.context import TortoiseContext
+
+        async with TortoiseContext() as ctx:
+            await ctx.init(config=storage.tortoise_config(settings))
+            conn = ctx.connections.get("default")
+            await conn.execute_script("DROP SCHEMA public CASCADE; CREATE SCHEMA public;")
+            await ctx.close_connections()
+    await storage.migrate(settings)
+
+
+@pytest.fixture
+def settings(base_settings: Settings) -> Settings:
+    return base_settings
+
+
+@pytest.fixture
+async def client(aiohttp_client, settings: Settings) -> AsyncIterator[TestClient]:  # type: ignore[no-untyped-def]
+    if settings.redis_url:
+        redis = Redis.from_url(settings.redis_url)
+        await redis.flushdb()
+        await redis.aclose()
+    app = create_app(settings)
+    test_client = await aiohttp_client(app)
+    try:
+        yield test_client
+    finally:
+        await _truncate_all()
+
+
+async def _truncate_all() -> None:
+    conn = get_connection("default")
+    from tortoise import Tortoise
+
+    tables = [model._meta.db_table for model in Tortoise.apps.get_models_iterable()]
+    if conn.capabilities.dialect == "postgres":
+        await conn.execute_script(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE")
+    else:
+        for table in tables:
+            await conn.execute_script(f'DELETE FROM "{table}"')  # noqa: S608 (model tables)
+
+
+@pytest.fixture
+def app_keys():  # type: ignore[no-untyped-def]
+    return keys
