@@ -6,9 +6,9 @@ from collections.abc import AsyncIterator
 
 import aiohttp
 from aiohttp import web
-from integrations.aishandong.client import AiShandongClient
 
 from handlers import auth, system
+from integrations.aishandong.client import AiShandongClient
 from integrations.wechat.client import WeChatClient
 from palm import api, keys, middlewares, simulators, storage
 from palm.metrics import Metrics

@@ -6,9 +6,9 @@ from typing import TYPE_CHECKING
 
 import aiohttp
 from aiohttp import web
-from integrations.aishandong.client import AiShandongClient
 from redis.asyncio import Redis
 
+from integrations.aishandong.client import AiShandongClient
 from integrations.base import Platform
 from integrations.wechat.client import WeChatClient
 from palm.metrics import Metrics
