@@ -61,6 +61,15 @@ async def control_body(request: web.Request) -> dict[str, Any]:
     return body
 
 
+async def request_json(request: web.Request) -> dict[str, Any] | None:
+    """The JSON object a platform request carries; None when the body is anything else."""
+    try:
+        body = await request.json()
+    except ValueError:
+        return None
+    return body if isinstance(body, dict) else None
+
+
 def simulator_app(*middlewares: Middleware) -> web.Application:
     """An application with the call counter, the clock and the shared ``/_sim/`` endpoints."""
     app = web.Application(middlewares=[_count_calls, *middlewares])

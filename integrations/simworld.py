@@ -1,6 +1,7 @@
 """The simulated outside world's people, shared by every simulator and by demo seeding.
 
-Login personas sign in to the mini-program; relatives exist only in platforms' records.
+Login personas are the mini-program's main users; relatives can sign in too (to confirm a
+delegation, say) but are otherwise only in platforms' records.
 """
 
 from __future__ import annotations
@@ -129,3 +130,8 @@ def unionid_for(key: str) -> str:
 def persona_by_openid(app_id: str, openid: str) -> Person | None:
     """The login persona whose openid in ``app_id`` is ``openid``, if any."""
     return next((p for p in PERSONAS.values() if openid_for(app_id, p.key) == openid), None)
+
+
+def person_by_openid(app_id: str, openid: str) -> Person | None:
+    """Like ``persona_by_openid``, over everyone: relatives can use the mini-program too."""
+    return next((p for p in PEOPLE.values() if openid_for(app_id, p.key) == openid), None)

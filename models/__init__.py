@@ -4,4 +4,5 @@ MODEL_MODULES = [
     "models.residents",
     "models.organisations",
     "models.devices",
+    "models.delegations",
 ]

@@ -7,6 +7,7 @@ serialises the result. The same records generate ``/openapi.json`` (``palm.opena
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Literal, TypeVar
@@ -17,7 +18,14 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from palm import keys
 from palm.problems import UnsupportedMediaType
 from services import auth as auth_service
-from services.errors import FieldError, InvalidInput, PermissionDenied, ValidationFailed
+from services import devices, ratelimit
+from services.errors import (
+    FieldError,
+    InvalidInput,
+    NotFound,
+    PermissionDenied,
+    ValidationFailed,
+)
 
 Auth = Literal["none", "session", "device"]
 Handler = Callable[..., Awaitable[Any]]
@@ -46,6 +54,7 @@ class Operation:
     auth: Auth = "session"
     roles: frozenset[str] = frozenset()
     errors: tuple[int, ...] = ()
+    rate: str | None = None  # an extra named limit from settings.rate_limits
     content_type: str = "application/json"
     description: str = ""
     extra_responses: dict[int, str] = field(default_factory=dict)
@@ -99,6 +108,14 @@ class Api:
         return self.route("DELETE", path, **options)
 
 
+def path_uuid(request: web.Request, name: str = "id") -> uuid.UUID:
+    """A UUID path parameter; anything else is simply not found."""
+    try:
+        return uuid.UUID(request.match_info[name])
+    except ValueError:
+        raise NotFound("not_found", "找不到请求的资源。", "No such resource.") from None
+
+
 def register(app: web.Application, apis: Iterable[Api]) -> None:
     """Add every operation to the app's router and remember them for the contract."""
     operations = app.setdefault(keys.OPERATIONS, [])
@@ -110,19 +127,7 @@ def register(app: web.Application, apis: Iterable[Api]) -> None:
 
 def _endpoint(op: Operation) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
     async def endpoint(request: web.Request) -> web.StreamResponse:
-        if op.auth == "session":
-            principal = await auth_service.authenticate(
-                request.app[keys.REDIS],
-                request.headers.get("Authorization", ""),
-                request.app[keys.SETTINGS].session_ttl_seconds,
-            )
-            if op.roles and not (op.roles & principal.roles):
-                raise PermissionDenied(
-                    "forbidden_role",
-                    "您没有使用此功能的权限。",
-                    "Your account may not use this function.",
-                )
-            request[keys.PRINCIPAL] = principal
+        await _authorise(request, op)
         kwargs: dict[str, Any] = {}
         if op.query is not None:
             kwargs["query"] = _validate(op.query, dict(request.query), "query")
@@ -141,6 +146,37 @@ def _endpoint(op: Operation) -> Callable[[web.Request], Awaitable[web.StreamResp
 
     endpoint.__name__ = op.operation_id
     return endpoint
+
+
+async def _authorise(request: web.Request, op: Operation) -> None:
+    """Authenticate by the operation's scheme, check roles, and count the request."""
+    redis, limits = request.app[keys.REDIS], request.app[keys.SETTINGS].rate_limits
+    if op.auth == "session":
+        principal = await auth_service.authenticate(
+            redis,
+            request.headers.get("Authorization", ""),
+            request.app[keys.SETTINGS].session_ttl_seconds,
+        )
+        if op.roles and not (op.roles & principal.roles):
+            raise PermissionDenied(
+                "forbidden_role",
+                "您没有使用此功能的权限。",
+                "Your account may not use this function.",
+            )
+        request[keys.PRINCIPAL] = principal
+        scope, ident = "resident", principal.resident_id.hex
+    elif op.auth == "device":
+        body = await request.read() if request.can_read_body else b""
+        device = await devices.authenticate(
+            redis, dict(request.headers), request.method, request.path_qs, body
+        )
+        request[keys.DEVICE] = device
+        scope, ident = "device", device.code
+    else:
+        scope, ident = "ip", request.remote or "unknown"
+    await ratelimit.check(redis, scope, ident, getattr(limits, scope))
+    if op.rate is not None:
+        await ratelimit.check(redis, op.rate, ident, getattr(limits, op.rate))
 
 
 async def _read_body(request: web.Request, model: type[BaseModel]) -> BaseModel:

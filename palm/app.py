@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 import aiohttp
 from aiohttp import web
 
-from handlers import auth, system
+from handlers import admin, auth, delegations, devices, me, system
 from integrations.aishandong.client import AiShandongClient
 from integrations.wechat.client import WeChatClient
 from palm import api, keys, middlewares, simulators, storage
@@ -15,8 +15,9 @@ from palm.metrics import Metrics
 from palm.settings import Settings
 from services import demo
 from services.privacy import FieldCipher
+from services.wechat_token import AccessTokenHolder
 
-HANDLER_MODULES = (system, auth)
+HANDLER_MODULES = (system, auth, me, delegations, devices, admin)
 
 
 def create_app(settings: Settings) -> web.Application:
@@ -61,6 +62,7 @@ async def _clients_ctx(app: web.Application) -> AsyncIterator[None]:
     session, platforms, metrics = app[keys.HTTP], app[keys.PLATFORMS], app[keys.METRICS]
     app[keys.WECHAT] = WeChatClient(session, platforms["wechat"], metrics)
     app[keys.AISHANDONG] = AiShandongClient(session, platforms["aishandong"], metrics)
+    app[keys.WECHAT_TOKENS] = AccessTokenHolder(app[keys.REDIS], app[keys.WECHAT])
     yield
 
 
@@ -68,5 +70,5 @@ async def _seed_ctx(app: web.Application) -> AsyncIterator[None]:
     """In development, make sure the demo personas exist (idempotent)."""
     settings = app[keys.SETTINGS]
     if settings.seed_demo:
-        await demo.seed(app[keys.CIPHER], app[keys.PLATFORMS]["wechat"].app_id)
+        await demo.seed(app[keys.CIPHER], app[keys.PLATFORMS]["wechat"].app_id, settings.data_dir)
     yield

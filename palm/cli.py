@@ -9,10 +9,14 @@ import json
 import logging
 import sys
 import tempfile
-from collections.abc import Sequence
+import uuid
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 
 from aiohttp import web
+from redis.asyncio import Redis
 
+from models.residents import Role
 from palm.app import create_app
 from palm.logs import configure_logging
 from palm.settings import Settings, SettingsError
@@ -48,6 +52,13 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("seed-demo", help="create the demo personas (idempotent)").set_defaults(
         func=_seed_demo
     )
+    grant = sub.add_parser("grant", help="give a resident a staff role (the first operator too)")
+    grant.add_argument("resident", help="the resident's id (see GET /api/v1/me)")
+    grant.add_argument("--role", required=True, choices=[r.value for r in Role])
+    grant.add_argument("--organisation", required=True, help="organisation code")
+    grant.add_argument("--scopes", default="", help="operators: e.g. grants,talent,transit")
+    grant.set_defaults(func=_grant)
+
     sims = sub.add_parser("simulators", help="serve the platform simulators alone")
     sims.add_argument("--port", type=int, help="first port (default PALM_SIMULATORS_PORT)")
     sims.set_defaults(func=_simulators)
@@ -97,11 +108,53 @@ def _seed_demo(settings: Settings, args: argparse.Namespace) -> int:
 
         async with TortoiseContext() as ctx:
             await ctx.init(config=storage.tortoise_config(settings))
-            await demo.seed(FieldCipher(settings.secret_keys), settings.wechat.app_id)
+            cipher = FieldCipher(settings.secret_keys)
+            await demo.seed(cipher, settings.wechat.app_id, settings.data_dir)
 
     asyncio.run(run())
     print("demo personas ready: " + ", ".join(demo.LOGIN_PERSONAS))
     return 0
+
+
+@asynccontextmanager
+async def _storage(settings: Settings) -> AsyncIterator[Redis]:
+    """Database and Redis for a one-off command."""
+    from tortoise.context import TortoiseContext
+
+    from palm import storage
+
+    redis = storage.open_redis(settings)
+    async with TortoiseContext() as ctx:
+        await ctx.init(config=storage.tortoise_config(settings))
+        try:
+            yield redis
+        finally:
+            await redis.aclose()
+
+
+def _grant(settings: Settings, args: argparse.Namespace) -> int:
+    from services import grants
+    from services.errors import DomainError
+
+    async def run() -> int:
+        async with _storage(settings) as redis:
+            try:
+                row = await grants.grant(
+                    redis, uuid.UUID(args.resident), Role(args.role), args.organisation,
+                    frozenset(filter(None, args.scopes.split(","))),
+                )  # fmt: skip
+            except DomainError as exc:
+                print(f"palm grant: {exc.message_en}", file=sys.stderr)
+                return 1
+            print(f"grant {row.id}: {args.role} at {args.organisation}")
+            return 0
+
+    try:
+        uuid.UUID(args.resident)
+    except ValueError:
+        print("palm grant: RESIDENT must be a resident id (a UUID)", file=sys.stderr)
+        return 2
+    return asyncio.run(run())
 
 
 def _simulators(settings: Settings, args: argparse.Namespace) -> int:

@@ -14,7 +14,9 @@ from integrations.wechat.client import WeChatClient
 from palm.metrics import Metrics
 from palm.settings import Settings
 from services.auth import Principal
+from services.devices import DevicePrincipal
 from services.privacy import FieldCipher
+from services.wechat_token import AccessTokenHolder
 
 if TYPE_CHECKING:
     from palm.api import Operation
@@ -28,7 +30,9 @@ PLATFORMS = web.AppKey("platforms", dict[str, Platform])
 """Each platform as the app reaches it: embedded simulators resolved to their loopback URL."""
 WECHAT = web.AppKey("wechat", WeChatClient)
 AISHANDONG = web.AppKey("aishandong", AiShandongClient)
+WECHAT_TOKENS = web.AppKey("wechat_tokens", AccessTokenHolder)
 OPERATIONS = web.AppKey("operations", list["Operation"])
 
 REQUEST_ID = web.RequestKey("request_id", str)
 PRINCIPAL = web.RequestKey("principal", Principal)
+DEVICE = web.RequestKey("device", DevicePrincipal)

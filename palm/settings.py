@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Literal
 
 from integrations.base import EMBEDDED, PLACEHOLDER_PREFIX, Platform
+from services.ratelimit import Limit
 
 Environment = Literal["development", "production"]
 
@@ -57,6 +58,29 @@ def _parse_keys(text: str) -> tuple[tuple[str, bytes], ...]:
 
 
 @dataclass(frozen=True, slots=True)
+class RateLimits:
+    """Requests allowed per window. Per-IP limits are generous: mobile carriers share IPs."""
+
+    ip: Limit = Limit(1200, 60)
+    resident: Limit = Limit(300, 60)
+    device: Limit = Limit(600, 60)
+    login: Limit = Limit(60, 60)  # per IP
+    real_name: Limit = Limit(10, 3600)  # per resident: each attempt costs a platform check
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> RateLimits:
+        values = {}
+        for name in ("ip", "resident", "device", "login", "real_name"):
+            raw = env.get(f"PALM_RATE_{name.upper()}")
+            if raw:
+                count, _, seconds = raw.partition("/")
+                if not (count.isdigit() and seconds.isdigit() and int(seconds) > 0):
+                    raise SettingsError(f"PALM_RATE_{name.upper()} looks like 300/60")
+                values[name] = Limit(int(count), int(seconds))
+        return cls(**values)
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     env: Environment = "production"
     host: str = "127.0.0.1"
@@ -76,6 +100,8 @@ class Settings:
     simulators_port: int = 8090
     max_body_bytes: int = 1024 * 1024
     session_ttl_seconds: int = 2 * 3600
+    rate_limits: RateLimits = field(default_factory=RateLimits)
+    data_dir: Path = Path("var")
     auto_migrate: bool = True
     seed_demo: bool = False
     log_level: str = "INFO"
@@ -104,6 +130,8 @@ class Settings:
             simulators_port=_int(env, "PALM_SIMULATORS_PORT", 8090),
             max_body_bytes=_int(env, "PALM_MAX_BODY_BYTES", 1024 * 1024),
             session_ttl_seconds=_int(env, "PALM_SESSION_TTL", 2 * 3600),
+            rate_limits=RateLimits.from_env(env),
+            data_dir=Path(env.get("PALM_DATA_DIR", "var")),
             auto_migrate=env.get("PALM_AUTO_MIGRATE", "1" if dev else "0") == "1",
             seed_demo=env.get("PALM_SEED_DEMO", "1" if dev else "0") == "1",
             log_level=env.get("PALM_LOG_LEVEL", "INFO").upper(),

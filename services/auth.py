@@ -1,4 +1,9 @@
-"""Sessions and WeChat login: opaque tokens, stored hashed in Redis with a sliding TTL."""
+"""Sessions and WeChat login: opaque tokens, stored hashed in Redis with a sliding TTL.
+
+A token is ``<resident id hex>.<256 random bits>``; Redis keeps only its SHA-256. Each
+resident's sessions are indexed so that logout-everywhere, a role change or closing the account
+ends all of them at once.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +11,7 @@ import hashlib
 import json
 import secrets
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
 from redis.asyncio import Redis
@@ -23,60 +28,97 @@ from services.errors import (
 )
 from services.privacy import FieldCipher
 
-_SESSION_PREFIX = "palm:session:"
+_SESSION = "palm:session:"
+_INDEX = "palm:sessions:"
 
 
 @dataclass(frozen=True, slots=True)
 class Principal:
-    """Who is calling: the resident, and every role they hold."""
+    """Who is calling: the resident, every role they hold, and where they hold it."""
 
     resident_id: uuid.UUID
     roles: frozenset[str]
     session_hash: str
+    organisations: dict[str, str] = field(default_factory=dict)  # role → organisation code
+
+    def organisation(self, role: str) -> str | None:
+        return self.organisations.get(role)
 
 
 class WeChatLogin(Protocol):
     async def code_to_session(self, js_code: str) -> WeChatSession: ...
 
 
-def _session_key(token: str) -> tuple[str, str]:
-    digest = hashlib.sha256(token.encode()).hexdigest()
-    return digest, _SESSION_PREFIX + digest
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
 
 
-async def roles_of(resident: Resident) -> frozenset[str]:
-    grants = await Grant.filter(resident_id=resident.id).values_list("role", flat=True)
-    return frozenset({"resident", *(str(role) for role in grants)})
+async def grants_of(resident_id: uuid.UUID) -> tuple[frozenset[str], dict[str, str]]:
+    """Roles (with ``operator:<scope>`` entries) and each staff role's organisation."""
+    roles, orgs = {"resident"}, {}
+    for grant in await Grant.filter(resident_id=resident_id).prefetch_related("organisation"):
+        roles.add(str(grant.role))
+        roles.update(f"{grant.role}:{scope}" for scope in filter(None, grant.scopes.split(",")))
+        if grant.organisation is not None:
+            orgs[str(grant.role)] = grant.organisation.code
+    return frozenset(roles), orgs
 
 
-async def create_session(redis: Redis, resident: Resident, ttl: int) -> str:
-    """Start a session and return its bearer token (only its hash is stored)."""
-    token = secrets.token_urlsafe(32)
-    _, key = _session_key(token)
-    payload = {"rid": str(resident.id), "roles": sorted(await roles_of(resident))}
-    await redis.set(key, json.dumps(payload), ex=ttl)
-    return token
+async def create_session(redis: Redis, resident_id: uuid.UUID, ttl: int) -> tuple[str, Principal]:
+    """Start a session; return its bearer token (only its hash is stored) and the principal."""
+    token = f"{resident_id.hex}.{secrets.token_urlsafe(32)}"
+    roles, orgs = await grants_of(resident_id)
+    payload = json.dumps({"roles": sorted(roles), "orgs": orgs})
+    digest = _hash(token)
+    async with redis.pipeline(transaction=True) as pipe:
+        pipe.set(_SESSION + digest, payload, ex=ttl)
+        pipe.sadd(_INDEX + resident_id.hex, digest)
+        pipe.expire(_INDEX + resident_id.hex, ttl)
+        await pipe.execute()
+    return token, Principal(resident_id, roles, digest, orgs)
 
 
 async def authenticate(redis: Redis, authorization: str, ttl: int) -> Principal:
-    """Resolve ``Authorization: Bearer <token>`` and renew the session's TTL."""
+    """Resolve ``Authorization: Bearer <token>`` and renew the session's TTL (one round trip)."""
     scheme, _, token = authorization.partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
+    token = token.strip()
+    rid_hex, dot, _ = token.partition(".")
+    if scheme.lower() != "bearer" or not token:
         raise Unauthenticated(
             "auth_required", "请先登录。", "Sign in first: send 'Authorization: Bearer <token>'."
         )
-    digest, key = _session_key(token.strip())
-    raw = await redis.getex(key, ex=ttl)
+    if not dot or len(rid_hex) != 32:
+        raise _session_invalid()
+    digest = _hash(token)
+    async with redis.pipeline(transaction=False) as pipe:
+        pipe.getex(_SESSION + digest, ex=ttl)
+        pipe.expire(_INDEX + rid_hex, ttl)
+        raw, _ = await pipe.execute()
     if raw is None:
-        raise Unauthenticated(
-            "session_invalid", "登录已失效，请重新登录。", "Your session has ended; sign in again."
-        )
+        raise _session_invalid()
     data = json.loads(raw)
-    return Principal(uuid.UUID(data["rid"]), frozenset(data["roles"]), digest)
+    return Principal(uuid.UUID(rid_hex), frozenset(data["roles"]), digest, data["orgs"])
 
 
 async def end_session(redis: Redis, principal: Principal) -> None:
-    await redis.delete(_SESSION_PREFIX + principal.session_hash)
+    async with redis.pipeline(transaction=True) as pipe:
+        pipe.delete(_SESSION + principal.session_hash)
+        pipe.srem(_INDEX + principal.resident_id.hex, principal.session_hash)
+        await pipe.execute()
+
+
+async def end_all_sessions(redis: Redis, resident_id: uuid.UUID) -> None:
+    """Sign the resident out everywhere (roles changed, account closed)."""
+    index = _INDEX + resident_id.hex
+    digests = await redis.smembers(index)
+    keys = [_SESSION + (d.decode() if isinstance(d, bytes) else d) for d in digests]
+    await redis.delete(index, *keys)
+
+
+def _session_invalid() -> Unauthenticated:
+    return Unauthenticated(
+        "session_invalid", "登录已失效，请重新登录。", "Your session has ended; sign in again."
+    )
 
 
 async def login_with_wechat(wechat: WeChatLogin, cipher: FieldCipher, js_code: str) -> Resident:
@@ -88,7 +130,7 @@ async def login_with_wechat(wechat: WeChatLogin, cipher: FieldCipher, js_code: s
     resident, _ = await Resident.get_or_create(
         openid=session.openid, defaults={"unionid": session.unionid}
     )
-    if resident.status == ResidentStatus.CLOSED:
+    if resident.status == ResidentStatus.CLOSED:  # closed accounts lose their openid; defensive
         raise PermissionDenied("account_closed", "该账户已注销。", "This account has been closed.")
     resident.session_key_enc = cipher.encrypt(session.session_key, field="session_key")
     if session.unionid and not resident.unionid:

@@ -1,13 +1,33 @@
-"""Residents: look-up and the masked view of their personal fields."""
+"""Residents: look-up, the masked profile, and closing an account."""
 
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from dataclasses import dataclass
+from datetime import date, datetime
 
-from models.residents import Resident, ResidentStatus
+from redis.asyncio import Redis
+from tortoise.transactions import in_transaction
+
+from models.delegations import Delegation
+from models.residents import Grant, Resident, ResidentStatus
+from services import auth
 from services.errors import Unauthenticated
 from services.privacy import FieldCipher, mask_name, mask_phone
+
+SERVICES = ("talent", "transit", "medical", "credit")
+
+
+@dataclass(frozen=True, slots=True)
+class ProfileView:
+    id: str
+    name: str | None
+    phone: str | None
+    verified: bool
+    verified_at: datetime | None
+    id_type: str | None
+    birth_date: date | None
+    services: dict[str, bool]
 
 
 async def get_active(resident_id: uuid.UUID) -> Resident:
@@ -19,14 +39,41 @@ async def get_active(resident_id: uuid.UUID) -> Resident:
     return resident
 
 
-def profile_view(resident: Resident, cipher: FieldCipher) -> dict[str, Any]:
-    """The resident's own fields, masked for display."""
+def profile_view(resident: Resident, cipher: FieldCipher) -> ProfileView:
+    """The resident's own fields, masked for display; services open once verified."""
     name = cipher.decrypt(resident.name_enc, field="name") if resident.name_enc else None
     phone = cipher.decrypt(resident.phone_enc, field="phone") if resident.phone_enc else None
-    return {
-        "id": str(resident.id),
-        "name": mask_name(name) if name else None,
-        "phone": mask_phone(phone) if phone else None,
-        "verified": resident.verified_at is not None,
-        "verified_at": resident.verified_at,
-    }
+    verified = resident.verified_at is not None
+    return ProfileView(
+        id=str(resident.id),
+        name=mask_name(name) if name else None,
+        phone=mask_phone(phone) if phone else None,
+        verified=verified,
+        verified_at=resident.verified_at,
+        id_type=str(resident.id_type) if resident.id_type else None,
+        birth_date=resident.birth_date,
+        services=dict.fromkeys(SERVICES, verified),
+    )
+
+
+async def close(resident: Resident, redis: Redis) -> None:
+    """Close the account: erase personal data no law requires keeping, end every session.
+
+    Records other laws require (trips charged, waivers, the medical access log) keep the
+    resident's id, which no longer leads to a name, number, phone or WeChat account.
+    """
+    async with in_transaction():
+        await Grant.filter(resident_id=resident.id).delete()
+        await Delegation.filter(delegate_id=resident.id).delete()
+        if resident.id_number_hash:
+            await Delegation.filter(subject_id_hash=resident.id_number_hash).delete()
+        resident.openid = f"closed:{uuid.uuid4().hex}"
+        resident.unionid = None
+        for name in (
+            "session_key_enc", "name_enc", "id_type", "id_number_enc", "id_number_hash",
+            "birth_date", "sex", "nationality", "phone_enc", "phone_hash", "verified_at",
+        ):  # fmt: skip
+            setattr(resident, name, None)
+        resident.status = ResidentStatus.CLOSED
+        await resident.save()
+    await auth.end_all_sessions(redis, resident.id)

@@ -7,6 +7,7 @@ and recreates its tables. REDIS_URL's database is flushed before each test.
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import tempfile
 from collections.abc import AsyncIterator, Iterator
@@ -17,8 +18,10 @@ from aiohttp.test_utils import TestClient
 from redis.asyncio import Redis
 from tortoise.connection import get_connection
 
+from integrations.simworld import PEOPLE
 from palm import keys, storage
 from palm.app import create_app
+from palm.logs import JsonFormatter, MaskingFilter
 from palm.settings import Settings
 
 pytest_plugins = ["tests.helpers"]
@@ -42,6 +45,7 @@ def base_settings() -> Iterator[Settings]:
             redis_url=os.environ.get("REDIS_URL") or None,
             auto_migrate=False,
             seed_demo=True,
+            data_dir=Path(tmp),
             log_json=True,
         )
         asyncio.run(_reset_database(settings))
@@ -59,6 +63,34 @@ async def _reset_database(settings: Settings) -> None:
             await conn.execute_script("DROP SCHEMA public CASCADE; CREATE SCHEMA public;")
             await ctx.close_connections()
     await storage.migrate(settings)
+
+
+class _Collect(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(self.format(record))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def logs_hold_no_personal_numbers() -> Iterator[None]:
+    """Every log line of the whole suite, rendered as in production, is checked at the end."""
+    collect = _Collect()
+    collect.addFilter(MaskingFilter())
+    collect.setFormatter(JsonFormatter())
+    root = logging.getLogger()
+    root.addHandler(collect)
+    previous = root.level
+    root.setLevel(logging.INFO)
+    yield
+    root.removeHandler(collect)
+    root.setLevel(previous)
+    secrets = [p.id_number for p in PEOPLE.values()] + [p.phone for p in PEOPLE.values() if p.phone]
+    leaks = [line for line in collect.lines if any(s in line for s in secrets)]
+    assert collect.lines, "no log lines were captured"
+    assert not leaks, f"personal numbers in logs: {leaks[:3]}"
 
 
 @pytest.fixture

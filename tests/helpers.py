@@ -41,3 +41,29 @@ def as_persona(client: TestClient):  # type: ignore[no-untyped-def]
         return bearer(await login(client, persona))
 
     return _as
+
+
+async def sim(client: TestClient, platform: str, method: str, path: str, **kwargs: Any) -> Any:
+    """Call a simulator's control endpoint (``/_sim/...``) over HTTP; return its JSON."""
+    from palm import keys
+
+    base = client.app[keys.PLATFORMS][platform].base_url
+    async with client.app[keys.HTTP].request(method, base + path, **kwargs) as resp:
+        assert resp.status < 300, await resp.text()
+        return await resp.json(content_type=None)
+
+
+def make_id_number(birth: str, seq: int, area: str = "371002") -> str:
+    """A valid GB 11643 number: area, birth date (yyyymmdd), sequence (odd male), check digit."""
+    from services.idnumbers import check_digit
+
+    first17 = f"{area}{birth}{seq:03d}"
+    return first17 + check_digit(first17)
+
+
+async def new_wechat_user(client: TestClient, openid: str) -> str:
+    """Log a brand-new WeChat user in (a minted one-time code) and return their token."""
+    minted = await sim(client, "wechat", "POST", "/_sim/codes", json={"openid": openid})
+    resp = await client.post("/api/v1/auth/login", json={"code": minted["code"]})
+    assert resp.status == 200, await resp.text()
+    return str((await resp.json())["token"])

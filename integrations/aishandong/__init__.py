@@ -1,7 +1,23 @@
-"""爱山东: real-name identity check (electronic licences later), and a simulator of it."""
+"""爱山东: real-name identity check, household register, electronic licences; a simulator."""
 
 from integrations.aishandong import simulator
 from integrations.aishandong.client import AiShandongClient
-from integrations.aishandong.models import IdentityResult
+from integrations.aishandong.models import (
+    ErrCode,
+    Household,
+    HouseholdMember,
+    IdentityResult,
+    Licence,
+)
+from integrations.simworld_licences import LicenceKind
 
-__all__ = ["AiShandongClient", "IdentityResult", "simulator"]
+__all__ = [
+    "AiShandongClient",
+    "ErrCode",
+    "Household",
+    "HouseholdMember",
+    "IdentityResult",
+    "Licence",
+    "LicenceKind",
+    "simulator",
+]

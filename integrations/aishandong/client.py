@@ -2,9 +2,19 @@
 
 from __future__ import annotations
 
-from integrations.aishandong.models import CERT_TYPES, IdentityResult
+from collections.abc import Sequence
+
+from integrations.aishandong.models import (
+    CERT_TYPES,
+    LICENCE_TYPES,
+    Household,
+    IdentityResult,
+    Licence,
+    LicenceList,
+)
 from integrations.client import SignedPlatformClient
 from integrations.simworld import IdType
+from integrations.simworld_licences import LicenceKind
 
 
 class AiShandongClient(SignedPlatformClient):
@@ -16,3 +26,17 @@ class AiShandongClient(SignedPlatformClient):
         return await self.call_as(
             IdentityResult, "identity.verify", "POST", "/identity/v1/verify", payload
         )
+
+    async def household_members(self, id_number: str) -> Household:
+        """户口簿 (POST /licence/v1/household): the household ``id_number`` is registered in."""
+        return await self.call_as(
+            Household, "licence.household", "POST", "/licence/v1/household", {"certNo": id_number}
+        )
+
+    async def licences(self, id_number: str, kinds: Sequence[LicenceKind]) -> list[Licence]:
+        """电子证照查询 (POST /licence/v1/query): the holder's licences of these kinds."""
+        payload = {"certNo": id_number, "licenceTypes": [LICENCE_TYPES[kind] for kind in kinds]}
+        answer = await self.call_as(
+            LicenceList, "licence.query", "POST", "/licence/v1/query", payload
+        )
+        return answer.licences

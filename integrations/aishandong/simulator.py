@@ -1,41 +1,42 @@
 """A 爱山东 platform for tests and the demo: signed requests only, the simworld's people.
 
-Control endpoint: ``POST /_sim/people`` adds a person (JSON fields of ``simworld.Person``).
+Control endpoints: ``POST /_sim/people`` adds a person (JSON fields of ``simworld.Person``);
+the licence ones are in ``simlicences``.
 """
 
 from __future__ import annotations
 
 from aiohttp import web
 
-from integrations.aishandong.models import CERT_TYPES
+from integrations.aishandong import simlicences
+from integrations.aishandong.models import CERT_TYPES, ErrCode
+from integrations.aishandong.simstate import LICENCES, OFFLINE, RECORDS, holder, well_formed
 from integrations.base import Platform
-from integrations.simulator import control_body, fail, ok, signed_requests, simulator_app
-from integrations.simworld import PEOPLE, Person, gb11643_check_digit, person_from_json
+from integrations.simulator import (
+    control_body,
+    fail,
+    ok,
+    request_json,
+    signed_requests,
+    simulator_app,
+)
+from integrations.simworld import PEOPLE, Person, person_from_json
+from integrations.simworld_licences import LICENCES as SEEDED_LICENCES
 
-RECORDS = web.AppKey("aishandong_people", dict[str, Person])
 _ID_TYPES = {code: id_type for id_type, code in CERT_TYPES.items()}
 
 
 def create_simulator(platform: Platform) -> web.Application:
-    """爱山东 as seen by our app id: identity verification over everyone in the simworld."""
+    """爱山东 as seen by our app id: identity, household register and licences of the simworld."""
     app = simulator_app(signed_requests({platform.app_id: platform.secret}))
-    app[RECORDS] = dict(PEOPLE)  # a copy: people added by one test stay in its simulator
+    # Copies: people and licences changed by one test stay in its simulator.
+    app[RECORDS] = dict(PEOPLE)
+    app[LICENCES] = {number: list(held) for number, held in SEEDED_LICENCES.items()}
+    app[OFFLINE] = set()
     app.router.add_post("/identity/v1/verify", _verify_identity, name="identity.verify")
-    # Electronic licences (household register, disability certificate, degree) will be
-    # further routes over the same records.
     app.router.add_post("/_sim/people", _add_person)
+    simlicences.add_routes(app)
     return app
-
-
-def _well_formed(id_type: str, number: str) -> bool:
-    if id_type == "passport":
-        return 5 <= len(number) <= 20 and number.isascii() and number.isalnum()
-    return (
-        len(number) == 18
-        and number[:17].isascii()
-        and number[:17].isdigit()
-        and gb11643_check_digit(number[:17]) == number[17].upper()
-    )
 
 
 def _same_name(person: Person, name: str) -> bool:
@@ -47,29 +48,19 @@ def _same_name(person: Person, name: str) -> bool:
 
 
 async def _verify_identity(request: web.Request) -> web.Response:
-    try:
-        body = await request.json()
-    except ValueError:
-        body = None
-    if not isinstance(body, dict):
-        return fail(20001, "请求体应为JSON对象 (body must be a JSON object)")
+    body = await request_json(request)
+    if body is None:
+        return fail(ErrCode.BAD_PARAMETERS, "请求体应为JSON对象 (body must be a JSON object)")
     name, cert_type, number = body.get("certName"), body.get("certType"), body.get("certNo")
     if not (isinstance(name, str) and name and isinstance(number, str) and cert_type in _ID_TYPES):
-        return fail(20001, "参数错误 (certName, certType and certNo are required)")
+        return fail(ErrCode.BAD_PARAMETERS, "参数错误 (certName, certType and certNo are required)")
     id_type = _ID_TYPES[cert_type]
-    if not _well_formed(id_type, number):
-        return fail(20002, "证件号码格式错误 (malformed certificate number)")
-    holder = next(
-        (
-            p
-            for p in request.app[RECORDS].values()
-            if p.id_type == id_type and p.id_number.upper() == number.upper()
-        ),
-        None,
-    )
-    if holder is None:
+    if not well_formed(id_type, number):
+        return fail(ErrCode.MALFORMED_NUMBER, "证件号码格式错误 (malformed certificate number)")
+    person = holder(request.app[RECORDS], number, id_type)
+    if person is None:
         return ok({"result": "not_found"})
-    return ok({"result": "match" if _same_name(holder, name) else "mismatch"})
+    return ok({"result": "match" if _same_name(person, name) else "mismatch"})
 
 
 async def _add_person(request: web.Request) -> web.Response:

@@ -1,15 +1,31 @@
-"""WeChat: mini-program login, access token and phone number; a simulator with the same rules."""
+"""WeChat: login, access token, phone number, messages, content security; a simulator of them."""
 
 from integrations.wechat import simulator
 from integrations.wechat.client import WeChatClient, WeChatError
-from integrations.wechat.models import AccessToken, ErrCode, PhoneInfo, WeChatSession
+from integrations.wechat.crypto import EncryptedDataError, decrypt_phone_number
+from integrations.wechat.models import (
+    AccessToken,
+    ErrCode,
+    MsgType,
+    PhoneInfo,
+    SecScene,
+    SecVerdict,
+    Watermark,
+    WeChatSession,
+)
 
 __all__ = [
     "AccessToken",
+    "EncryptedDataError",
     "ErrCode",
+    "MsgType",
     "PhoneInfo",
+    "SecScene",
+    "SecVerdict",
+    "Watermark",
     "WeChatClient",
     "WeChatError",
     "WeChatSession",
+    "decrypt_phone_number",
     "simulator",
 ]

@@ -1,10 +1,11 @@
-"""Async WeChat client (mini-program login, access token, phone number) over aiohttp.
+"""Async WeChat client (login, access token, phone number, messages, content security).
 
 wechatpy's own client is synchronous and would block the event loop, so it is not used here.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, TypeVar
 
 from pydantic import BaseModel
@@ -14,9 +15,14 @@ from integrations.base import PlatformError, PlatformUnavailable
 from integrations.client import PlatformClient, json_body, parse_model
 from integrations.wechat.models import (
     AccessToken,
+    Ack,
     ErrCode,
+    MsgType,
     PhoneInfo,
     PhoneNumberAnswer,
+    SecCheckAnswer,
+    SecScene,
+    SecVerdict,
     WeChatSession,
 )
 
@@ -34,6 +40,11 @@ class WeChatError(PlatformError):
     @property
     def errmsg(self) -> str:
         return self.message
+
+    @property
+    def access_token_rejected(self) -> bool:
+        """The token was replaced or ran out: fetch one from the single refresher, retry once."""
+        return self.code in (ErrCode.INVALID_CREDENTIAL, ErrCode.ACCESS_TOKEN_EXPIRED)
 
 
 class WeChatClient(PlatformClient):
@@ -65,12 +76,61 @@ class WeChatClient(PlatformClient):
 
     async def get_phone_number(self, access_token: str, code: str) -> PhoneInfo:
         """``phonenumber.getPhoneNumber`` (POST /wxa/business/getuserphonenumber)."""
-        url = self._url("/wxa/business/getuserphonenumber").with_query(access_token=access_token)
-        with self.observed("getuserphonenumber"):
-            answer = await self.fetch_json(
-                "POST", url, body=json_body({"code": code}), headers=_JSON
-            )
-            return self._parse(PhoneNumberAnswer, answer).phone_info
+        path, body = "/wxa/business/getuserphonenumber", {"code": code}
+        answer = await self._post("getuserphonenumber", path, access_token, body, PhoneNumberAnswer)
+        return answer.phone_info
+
+    async def send_subscribe_message(
+        self,
+        access_token: str,
+        touser: str,
+        template_id: str,
+        data: Mapping[str, str],
+        page: str | None = None,
+    ) -> None:
+        """``subscribeMessage.send`` (POST /cgi-bin/message/subscribe/send) to one user.
+
+        ``data`` maps template keys (``thing1``, ``time2``…) to text; WeChat's ``{"value": …}``
+        wrapping is added here.
+        """
+        body: dict[str, Any] = {
+            "touser": touser,
+            "template_id": template_id,
+            "data": {key: {"value": value} for key, value in data.items()},
+        }
+        if page is not None:
+            body["page"] = page
+        path = "/cgi-bin/message/subscribe/send"
+        await self._post("subscribe.send", path, access_token, body, Ack)
+
+    async def msg_sec_check(
+        self, access_token: str, openid: str, content: str, scene: SecScene = 2
+    ) -> SecVerdict:
+        """``security.msgSecCheck`` v2 (POST /wxa/msg_sec_check): may ``content`` be shown?"""
+        body = {"content": content, "version": 2, "scene": scene, "openid": openid}
+        path = "/wxa/msg_sec_check"
+        answer = await self._post("msg_sec_check", path, access_token, body, SecCheckAnswer)
+        return answer.result.suggest
+
+    async def send_custom_message(
+        self, access_token: str, touser: str, msgtype: MsgType, payload: Mapping[str, Any]
+    ) -> None:
+        """``customerServiceMessage.send`` (POST /cgi-bin/message/custom/send): a later reply."""
+        body = {"touser": touser, "msgtype": msgtype, msgtype: dict(payload)}
+        await self._post("custom.send", "/cgi-bin/message/custom/send", access_token, body, Ack)
+
+    async def _post(
+        self,
+        operation: str,
+        path: str,
+        access_token: str,
+        body: Mapping[str, Any],
+        model: type[_Model],
+    ) -> _Model:
+        url = self._url(path).with_query(access_token=access_token)
+        with self.observed(operation):
+            answer = await self.fetch_json("POST", url, body=json_body(body), headers=_JSON)
+            return self._parse(model, answer)
 
     def _url(self, path: str) -> URL:
         return URL(self.platform.base_url + path)

@@ -1,4 +1,4 @@
-"""What the WeChat simulator remembers: login and phone codes, access tokens, the rate limit."""
+"""What the WeChat simulator remembers: codes, session keys, access tokens, the rate limit."""
 
 from __future__ import annotations
 
@@ -45,8 +45,10 @@ class Login:
 
 @dataclass
 class WeChatWorld:
-    unionids: dict[str, str] = field(default_factory=dict)  # openid → unionid, for personas
+    unionids: dict[str, str] = field(default_factory=dict)  # openid → unionid, for people
     logins: dict[str, _Code] = field(default_factory=dict)
+    # openid → the latest session_key: what the user's encryptedData is encrypted under.
+    sessions: dict[str, str] = field(default_factory=dict, repr=False)
     phones: dict[str, _Code] = field(default_factory=dict)
     tokens: dict[str, _Token] = field(default_factory=dict)
     stable: str | None = None
@@ -67,7 +69,9 @@ class WeChatWorld:
         if entry.used:
             raise Refusal(ErrCode.CODE_USED, "code been used")
         entry.used = True
-        return Login(entry.value, self.unionids.get(entry.value))
+        login = Login(entry.value, self.unionids.get(entry.value))
+        self.sessions[login.openid] = login.session_key
+        return login
 
     def redeem_phone(self, code: str, now: float) -> str:
         entry = self.phones.get(code)

@@ -36,10 +36,21 @@ class Sim:
     def url(self, path: str) -> str:
         return self.platform.base_url + path
 
-    async def control(self, path: str, body: dict[str, Any]) -> Any:
-        async with self.session.post(self.url(path), json=body) as response:
+    async def control(self, path: str, body: dict[str, Any], method: str = "POST") -> Any:
+        async with self.session.request(method, self.url(path), json=body) as response:
             assert response.status < 300, await response.text()
             return await response.json()
+
+    async def get(self, path: str, **query: str) -> Any:
+        async with self.session.get(self.url(path), params=query) as response:
+            assert response.status == 200, await response.text()
+            return await response.json()
+
+    async def refused(self, path: str, body: dict[str, Any], method: str = "POST") -> int:
+        """Send a control call that should be refused; its HTTP status."""
+        async with self.session.request(method, self.url(path), json=body) as response:
+            assert response.status >= 400, await response.text()
+            return response.status
 
     async def calls(self) -> dict[str, int]:
         async with self.session.get(self.url("/_sim/calls")) as response:

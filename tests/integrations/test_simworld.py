@@ -71,7 +71,7 @@ def test_ages_the_services_depend_on() -> None:
     assert PERSONAS["talent"].education == "doctorate"
 
 
-def test_relatives_exist_but_do_not_log_in() -> None:
+def test_relatives_are_people_but_not_personas() -> None:
     assert set(RELATIVES) == {"parent_child", "parent_mother"}
     assert not set(RELATIVES) & set(PERSONAS)
     assert PERSONAS["parent"].related("child") == ("parent_child",)

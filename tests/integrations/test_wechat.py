@@ -55,7 +55,7 @@ async def test_demo_code_logs_the_persona_in(
     assert await sim.calls() == {"jscode2session": 2}
 
 
-@pytest.mark.parametrize("code", ["demo-nobody", "demo-parent_child", "0a1B2c3D4e", "demo-"])
+@pytest.mark.parametrize("code", ["demo-nobody", "demo-parent_father", "0a1B2c3D4e", "demo-"])
 async def test_unknown_code_is_40029(wechat: WeChatClient, code: str) -> None:
     assert await errcode_of(wechat.code_to_session(code)) == ErrCode.INVALID_CODE
 
