@@ -1,8 +1,9 @@
-"""Tortoise models, one module per aggregate. ``MODEL_MODULES`` lists them for Tortoise."""
+"""Tortoise models, one module per aggregate; every module here is registered with Tortoise."""
 
-MODEL_MODULES = [
-    "models.residents",
-    "models.organisations",
-    "models.devices",
-    "models.delegations",
-]
+import pkgutil
+
+MODEL_MODULES = sorted(
+    f"{__name__}.{info.name}"
+    for info in pkgutil.iter_modules(__path__)
+    if not info.name.startswith("_") and info.name != "migrations"
+)

@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from palm import keys
 from palm.problems import UnsupportedMediaType
 from services import auth as auth_service
-from services import devices, ratelimit
+from services import devices, jobs, ratelimit
 from services.errors import (
     FieldError,
     InvalidInput,
@@ -133,7 +133,13 @@ def _endpoint(op: Operation) -> Callable[[web.Request], Awaitable[web.StreamResp
             kwargs["query"] = _validate(op.query, dict(request.query), "query")
         if op.body is not None:
             kwargs["body"] = await _read_body(request, op.body)
-        result = await op.handler(request, **kwargs)
+        collecting = jobs.collect()
+        try:
+            result = await op.handler(request, **kwargs)
+        finally:
+            added = jobs.collected(collecting)
+        if added:  # committed by now: hand the new outbox messages to the queue at once
+            await request.app[keys.JOBS].kick(added)
         if isinstance(result, web.StreamResponse):
             return result
         if result is None:

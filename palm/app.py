@@ -2,22 +2,37 @@
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 from collections.abc import AsyncIterator
 
 import aiohttp
 from aiohttp import web
 
-from handlers import admin, auth, delegations, devices, me, system
+import handlers
 from integrations.aishandong.client import AiShandongClient
+from integrations.credit.client import CreditClient
+from integrations.health.client import HealthClient
+from integrations.hotline.client import HotlineClient
+from integrations.talent.client import TalentClient
 from integrations.wechat.client import WeChatClient
+from integrations.wechatpay.client import WeChatPayClient
 from palm import api, keys, middlewares, simulators, storage
+from palm.jobs import jobs_ctx
 from palm.metrics import Metrics
 from palm.settings import Settings
 from services import demo
+from services.codes.snapshot import KeyCache
+from services.deps import Deps
 from services.privacy import FieldCipher
 from services.wechat_token import AccessTokenHolder
 
-HANDLER_MODULES = (system, auth, me, delegations, devices, admin)
+
+def handler_apis() -> list[api.Api]:
+    """Every ``api`` table in the handlers package (one module per service)."""
+    modules = sorted(info.name for info in pkgutil.iter_modules(handlers.__path__))
+    tables = [getattr(importlib.import_module(f"handlers.{name}"), "api", None) for name in modules]
+    return [table for table in tables if isinstance(table, api.Api)]
 
 
 def create_app(settings: Settings) -> web.Application:
@@ -35,11 +50,12 @@ def create_app(settings: Settings) -> web.Application:
             _simulators_ctx,
             _http_ctx,
             _clients_ctx,
+            jobs_ctx,
             _seed_ctx,
         ]
     )
     app.on_response_prepare.append(middlewares.security_headers)
-    api.register(app, (module.api for module in HANDLER_MODULES))
+    api.register(app, handler_apis())
     return app
 
 
@@ -63,6 +79,20 @@ async def _clients_ctx(app: web.Application) -> AsyncIterator[None]:
     app[keys.WECHAT] = WeChatClient(session, platforms["wechat"], metrics)
     app[keys.AISHANDONG] = AiShandongClient(session, platforms["aishandong"], metrics)
     app[keys.WECHAT_TOKENS] = AccessTokenHolder(app[keys.REDIS], app[keys.WECHAT])
+    app[keys.DEPS] = Deps(
+        redis=app[keys.REDIS],
+        cipher=app[keys.CIPHER],
+        wechat=app[keys.WECHAT],
+        wechat_tokens=app[keys.WECHAT_TOKENS],
+        aishandong=app[keys.AISHANDONG],
+        talent=TalentClient(session, platforms["talent"], metrics),
+        credit=CreditClient(session, platforms["credit"], metrics),
+        health=HealthClient(session, platforms["health"], metrics),
+        hotline=HotlineClient(session, platforms["hotline"], metrics),
+        wechatpay=WeChatPayClient(session, platforms["wechatpay"], metrics),
+        codes=KeyCache(app[keys.CIPHER]),
+        settings=app[keys.SETTINGS],
+    )
     yield
 
 

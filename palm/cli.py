@@ -5,8 +5,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import importlib
 import json
 import logging
+import pkgutil
 import sys
 import tempfile
 import uuid
@@ -16,6 +18,7 @@ from contextlib import asynccontextmanager
 from aiohttp import web
 from redis.asyncio import Redis
 
+import palm
 from models.residents import Role
 from palm.app import create_app
 from palm.logs import configure_logging
@@ -59,6 +62,14 @@ def _parser() -> argparse.ArgumentParser:
     grant.add_argument("--scopes", default="", help="operators: e.g. grants,talent,transit")
     grant.set_defaults(func=_grant)
 
+    worker = sub.add_parser("worker", help="run background jobs and the scheduler, no HTTP")
+    worker.add_argument("--no-scheduler", action="store_true", help="jobs only, no cron")
+    worker.set_defaults(func=_worker)
+
+    for info in pkgutil.iter_modules(palm.__path__, "palm."):
+        if info.name.startswith("palm.cli_"):  # each service may add its own commands
+            importlib.import_module(info.name).add_commands(sub)
+
     sims = sub.add_parser("simulators", help="serve the platform simulators alone")
     sims.add_argument("--port", type=int, help="first port (default PALM_SIMULATORS_PORT)")
     sims.set_defaults(func=_simulators)
@@ -73,6 +84,26 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
         create_app(settings), host=host, port=port, access_log=None, print=None,
         shutdown_timeout=30.0,
     )  # fmt: skip
+    return 0
+
+
+def _worker(settings: Settings, args: argparse.Namespace) -> int:
+    """The app's resources and job queue without an HTTP listener (scale workers separately)."""
+    if not settings.redis_url:
+        print("palm worker: set REDIS_URL (an in-process queue cannot be shared)", file=sys.stderr)
+        return 2
+    worker_settings = settings.with_(run_worker=True, run_scheduler=not args.no_scheduler)
+
+    async def run() -> None:
+        runner = web.AppRunner(create_app(worker_settings))
+        await runner.setup()  # starts every cleanup_ctx, the job queue included
+        try:
+            await asyncio.Event().wait()
+        finally:
+            await runner.cleanup()
+
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(run())
     return 0
 
 

@@ -14,12 +14,14 @@ from integrations.wechat.client import WeChatClient
 from palm.metrics import Metrics
 from palm.settings import Settings
 from services.auth import Principal
+from services.deps import Deps
 from services.devices import DevicePrincipal
 from services.privacy import FieldCipher
 from services.wechat_token import AccessTokenHolder
 
 if TYPE_CHECKING:
     from palm.api import Operation
+    from palm.jobs import JobQueue
 
 SETTINGS = web.AppKey("settings", Settings)
 METRICS = web.AppKey("metrics", Metrics)
@@ -31,6 +33,9 @@ PLATFORMS = web.AppKey("platforms", dict[str, Platform])
 WECHAT = web.AppKey("wechat", WeChatClient)
 AISHANDONG = web.AppKey("aishandong", AiShandongClient)
 WECHAT_TOKENS = web.AppKey("wechat_tokens", AccessTokenHolder)
+DEPS = web.AppKey("deps", Deps)
+"""Every client and shared resource, as services and job handlers receive them."""
+JOBS: web.AppKey[JobQueue] = web.AppKey("jobs")
 OPERATIONS = web.AppKey("operations", list["Operation"])
 
 REQUEST_ID = web.RequestKey("request_id", str)

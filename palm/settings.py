@@ -30,6 +30,26 @@ def _platform(env: Mapping[str, str], name: str, prefix: str, app_id: str) -> Pl
     )
 
 
+# Every outside platform, with the app id (or merchant id) it issued us by default.
+PLATFORM_APP_IDS = {
+    "wechat": "wx-demo-appid",
+    "aishandong": "palm-weihai",
+    "talent": "palm-weihai",
+    "credit": "palm-weihai",
+    "health": "palm-weihai",
+    "hotline": "palm-weihai",
+    "wechatpay": "1900000109",  # the merchant id (mchid)
+}
+
+
+def _from_env(env: Mapping[str, str], name: str) -> Platform:
+    return _platform(env, name, f"PALM_{name.upper()}", PLATFORM_APP_IDS[name])
+
+
+def _default(name: str) -> Platform:
+    return _from_env({}, name)
+
+
 def _dev_key(kid: str) -> bytes:
     # Deterministic so a development database stays readable across restarts; refused in
     # production by Settings.check().
@@ -90,18 +110,21 @@ class Settings:
     secret_keys: tuple[tuple[str, bytes], ...] = field(
         default_factory=lambda: (("dev1", _dev_key("dev1")),)
     )
-    wechat: Platform = field(
-        default_factory=lambda: _platform({}, "wechat", "PALM_WECHAT", "wx-demo-appid")
-    )
-    aishandong: Platform = field(
-        default_factory=lambda: _platform({}, "aishandong", "PALM_AISHANDONG", "palm-weihai")
-    )
+    wechat: Platform = field(default_factory=lambda: _default("wechat"))
+    aishandong: Platform = field(default_factory=lambda: _default("aishandong"))
+    talent: Platform = field(default_factory=lambda: _default("talent"))
+    credit: Platform = field(default_factory=lambda: _default("credit"))
+    health: Platform = field(default_factory=lambda: _default("health"))
+    hotline: Platform = field(default_factory=lambda: _default("hotline"))
+    wechatpay: Platform = field(default_factory=lambda: _default("wechatpay"))
     simulators_host: str = "127.0.0.1"
     simulators_port: int = 8090
     max_body_bytes: int = 1024 * 1024
     session_ttl_seconds: int = 2 * 3600
     rate_limits: RateLimits = field(default_factory=RateLimits)
     data_dir: Path = Path("var")
+    run_worker: bool = True  # run the job receiver inside this process
+    run_scheduler: bool = True  # fire cron jobs from this process (runs are claimed in Redis)
     auto_migrate: bool = True
     seed_demo: bool = False
     log_level: str = "INFO"
@@ -125,13 +148,20 @@ class Settings:
             database_url=env.get("DATABASE_URL", "sqlite://var/palm.sqlite3"),
             redis_url=env.get("REDIS_URL") or None,
             secret_keys=_parse_keys(keys_text) if keys_text else (("dev1", _dev_key("dev1")),),
-            wechat=_platform(env, "wechat", "PALM_WECHAT", "wx-demo-appid"),
-            aishandong=_platform(env, "aishandong", "PALM_AISHANDONG", "palm-weihai"),
+            wechat=_from_env(env, "wechat"),
+            aishandong=_from_env(env, "aishandong"),
+            talent=_from_env(env, "talent"),
+            credit=_from_env(env, "credit"),
+            health=_from_env(env, "health"),
+            hotline=_from_env(env, "hotline"),
+            wechatpay=_from_env(env, "wechatpay"),
             simulators_port=_int(env, "PALM_SIMULATORS_PORT", 8090),
             max_body_bytes=_int(env, "PALM_MAX_BODY_BYTES", 1024 * 1024),
             session_ttl_seconds=_int(env, "PALM_SESSION_TTL", 2 * 3600),
             rate_limits=RateLimits.from_env(env),
             data_dir=Path(env.get("PALM_DATA_DIR", "var")),
+            run_worker=env.get("PALM_RUN_WORKER", "1") == "1",
+            run_scheduler=env.get("PALM_RUN_SCHEDULER", "1") == "1",
             auto_migrate=env.get("PALM_AUTO_MIGRATE", "1" if dev else "0") == "1",
             seed_demo=env.get("PALM_SEED_DEMO", "1" if dev else "0") == "1",
             log_level=env.get("PALM_LOG_LEVEL", "INFO").upper(),
@@ -142,7 +172,7 @@ class Settings:
 
     @property
     def platforms(self) -> tuple[Platform, ...]:
-        return (self.wechat, self.aishandong)
+        return tuple(getattr(self, name) for name in PLATFORM_APP_IDS)
 
     @property
     def development(self) -> bool:

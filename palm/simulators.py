@@ -9,7 +9,7 @@ from dataclasses import replace
 
 from aiohttp import web
 
-from integrations import aishandong, wechat
+from integrations import aishandong, credit, health, hotline, talent, wechat, wechatpay
 from integrations.base import Platform
 from palm.settings import Settings
 
@@ -20,6 +20,11 @@ SimulatorFactory = Callable[[Platform], web.Application]
 FACTORIES: dict[str, SimulatorFactory] = {
     "wechat": wechat.simulator.create_simulator,
     "aishandong": aishandong.simulator.create_simulator,
+    "talent": talent.simulator.create_simulator,
+    "credit": credit.simulator.create_simulator,
+    "health": health.simulator.create_simulator,
+    "hotline": hotline.simulator.create_simulator,
+    "wechatpay": wechatpay.simulator.create_simulator,
 }
 
 

@@ -6,6 +6,10 @@ simulators serve too, so a persona's real name, phone and ID agree everywhere. I
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
+import pkgutil
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -18,6 +22,7 @@ from models.devices import Device, DeviceKind
 from models.organisations import Organisation, OrganisationKind
 from models.residents import Grant, IdType, Resident, Role
 from services import devices
+from services.codes import store
 from services.identity import id_number_hash
 from services.privacy import FieldCipher
 
@@ -87,6 +92,10 @@ async def seed(cipher: FieldCipher, wechat_app_id: str, data_dir: Path) -> None:
         for delegate, subject, relation, basis in DELEGATIONS:
             await _delegation(cipher, residents[delegate], PEOPLE[subject], residents.get(subject),
                               relation, basis)  # fmt: skip
+        if not await store.list_keys():  # development only: production runs `palm keys generate`
+            await store.generate_key(cipher)
+        for seed_service in _service_seeders():
+            await seed_service(cipher, datetime.now(UTC))
         for code, device_kind in DEVICES.items():
             device, _ = await Device.get_or_create(code=code, defaults={"kind": device_kind})
             key_file = device_key_path(data_dir, code)
@@ -113,6 +122,17 @@ async def _resident(cipher: FieldCipher, person: Person, openid: str) -> Residen
     resident.verified_at = resident.verified_at or datetime.now(UTC)
     await resident.save()
     return resident
+
+
+def _service_seeders() -> list[Callable[[FieldCipher, datetime], Awaitable[None]]]:
+    """Each service package may ship ``demo.py`` with ``async def seed(cipher, now)``."""
+    import services
+
+    seeders = []
+    for info in sorted(pkgutil.iter_modules(services.__path__), key=lambda i: i.name):
+        if info.ispkg and importlib.util.find_spec(f"services.{info.name}.demo"):
+            seeders.append(importlib.import_module(f"services.{info.name}.demo").seed)
+    return seeders
 
 
 async def _delegation(

@@ -67,3 +67,27 @@ async def new_wechat_user(client: TestClient, openid: str) -> str:
     resp = await client.post("/api/v1/auth/login", json={"code": minted["code"]})
     assert resp.status == 200, await resp.text()
     return str((await resp.json())["token"])
+
+
+async def run_jobs(client: TestClient, timeout: float = 10.0) -> None:
+    """Run every due outbox message to completion (as the worker would), then return."""
+    import asyncio
+    from datetime import UTC, datetime
+
+    from models.jobs import OutboxMessage
+    from palm import keys
+    from services import jobs
+
+    deps = client.app[keys.DEPS]
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while loop.time() < deadline:
+        for message_id in await jobs.due():
+            await jobs.process(deps, message_id)
+        busy = await OutboxMessage.filter(
+            done_at__isnull=True, dead_at__isnull=True, available_at__lte=datetime.now(UTC)
+        ).exists()
+        if not busy:
+            return
+        await asyncio.sleep(0.02)  # a message claimed by the in-process worker is finishing
+    raise AssertionError("background jobs did not finish in time")

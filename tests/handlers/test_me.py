@@ -183,3 +183,13 @@ async def test_close_account_erases_and_signs_out(client: TestClient) -> None:
     fresh = await (await client.post("/api/v1/auth/login", json={"code": "demo-resident"})).json()
     assert fresh["profile"]["id"] != me["id"]
     assert fresh["profile"]["verified"] is False
+
+
+async def test_no_id_reaches_another_residents_profile(client: TestClient) -> None:
+    mine = await login(client, "resident")
+    theirs = await login(client, "elder")
+    their_id = (await (await client.get("/api/v1/me", headers=bearer(theirs))).json())["id"]
+    resp = await client.get(f"/api/v1/me?id={their_id}", headers=bearer(mine))
+    assert (await resp.json())["id"] != their_id  # the profile is always the caller's own
+    for path in (f"/api/v1/me/{their_id}", f"/api/v1/residents/{their_id}"):
+        await problem(await client.get(path, headers=bearer(mine)), 404, "not_found")

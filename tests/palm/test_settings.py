@@ -6,17 +6,14 @@ import base64
 
 import pytest
 
-from palm.settings import Settings, SettingsError
+from palm.settings import PLATFORM_APP_IDS, Settings, SettingsError
 
 KEY = base64.b64encode(b"k" * 32).decode()
 PROD = {
     "PALM_ENV": "production",
     "PALM_SECRET_KEYS": f"k1:{KEY}",
-    "PALM_WECHAT_URL": "https://api.weixin.qq.com",
-    "PALM_WECHAT_APP_ID": "wx123",
-    "PALM_WECHAT_SECRET": "real-secret",
-    "PALM_AISHANDONG_URL": "https://isd.example.invalid",
-    "PALM_AISHANDONG_SECRET": "real-secret-2",
+    **{f"PALM_{name.upper()}_URL": f"https://{name}.example.invalid" for name in PLATFORM_APP_IDS},
+    **{f"PALM_{name.upper()}_SECRET": f"real-{name}-secret" for name in PLATFORM_APP_IDS},
 }
 
 

@@ -1,0 +1,13 @@
+"""A simulator of the talent platform (人社/人才): the same signing and error rules, seeded data."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from integrations.base import Platform
+from integrations.simulator import signed_requests, simulator_app
+
+
+def create_simulator(platform: Platform) -> web.Application:
+    """The platform as seen by our app id (operations being built under issue 5)."""
+    return simulator_app(signed_requests({platform.app_id: platform.secret}))

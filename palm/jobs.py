@@ -1,0 +1,124 @@
+"""The job queue (taskiq): Redis streams when REDIS_URL is set, in-process otherwise.
+
+Why taskiq: it is asyncio-native, runs its receiver and scheduler inside our own process (one
+command serves the product) or as separate workers, and its Redis-stream broker acknowledges
+messages so a crashed worker's job is redelivered. (arq and saq pin redis-py below 8.) The
+queue only carries outbox message ids: the outbox row is the durable record, so nothing is lost
+if the queue is flushed, and a sweep every minute redelivers what is due.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import importlib
+import logging
+import pkgutil
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from typing import Any
+
+from aiohttp import web
+from taskiq import AsyncBroker, AsyncTaskiqDecoratedTask, InMemoryBroker, TaskiqScheduler
+from taskiq.api import run_receiver_task, run_scheduler_task
+from taskiq.schedule_sources import LabelScheduleSource
+from taskiq_redis import RedisStreamBroker
+
+import services
+from palm import keys
+from palm.settings import Settings
+from services import jobs
+from services.deps import Deps
+
+log = logging.getLogger("palm.jobs")
+
+
+def load_handlers() -> None:
+    """Import every service module, so each registers its job handlers and cron jobs."""
+    for info in pkgutil.walk_packages(services.__path__, "services."):
+        importlib.import_module(info.name)
+
+
+class JobQueue:
+    """Hands outbox ids to the broker; runs the receiver and the cron scheduler when asked."""
+
+    def __init__(self, settings: Settings, deps: Deps) -> None:
+        load_handlers()
+        self._deps = deps
+        self.broker: AsyncBroker = (
+            RedisStreamBroker(
+                settings.redis_url,
+                queue_name="palm:jobs",
+                consumer_group_name="palm-workers",
+                unacknowledged_lock_timeout=600,
+            )
+            if settings.redis_url
+            else InMemoryBroker()
+        )
+
+        async def process(message_id: int) -> bool:
+            return await jobs.process(deps, message_id)
+
+        async def sweep() -> int:
+            return await self.sweep()
+
+        self._process: AsyncTaskiqDecoratedTask[[int], Any] = self.broker.register_task(
+            process, task_name="palm.process"
+        )
+        self.broker.register_task(sweep, task_name="palm.sweep", schedule=[{"cron": "* * * * *"}])
+        for job in jobs.REGISTRY.cron:
+            self.broker.register_task(
+                self._cron_runner(job),
+                task_name=f"palm.cron.{job.name}",
+                schedule=[{"cron": job.cron}],
+            )
+        self._tasks: list[asyncio.Task[Any]] = []
+
+    async def sweep(self) -> int:
+        """Deliver every due outbox message to the queue (new, retried, or abandoned)."""
+        due = await jobs.due()
+        await self.kick(due)
+        return len(due)
+
+    def _cron_runner(self, job: jobs.CronJob) -> Any:
+        async def run() -> None:
+            # Several schedulers may fire the same minute: one Redis claim per run.
+            minute = datetime.now(UTC).strftime("%Y%m%d%H%M")
+            if await self._deps.redis.set(f"palm:cron:{job.name}:{minute}", b"1", nx=True, ex=3600):
+                await job.run(self._deps)
+
+        run.__name__ = f"cron_{job.name.replace('.', '_')}"
+        return run
+
+    async def kick(self, message_ids: list[int]) -> None:
+        for message_id in message_ids:
+            await self._process.kiq(message_id)
+
+    async def start(self, *, worker: bool, scheduler: bool) -> None:
+        await self.broker.startup()
+        if worker and not isinstance(self.broker, InMemoryBroker):
+            self._tasks.append(asyncio.create_task(run_receiver_task(self.broker)))
+        if scheduler:
+            sched = TaskiqScheduler(self.broker, [LabelScheduleSource(self.broker)])
+            self._tasks.append(asyncio.create_task(run_scheduler_task(sched)))
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        if isinstance(self.broker, InMemoryBroker):
+            await self.broker.wait_all()  # finish what this process already started
+        await self.broker.shutdown()
+
+
+async def jobs_ctx(app: web.Application) -> AsyncIterator[None]:
+    settings = app[keys.SETTINGS]
+    queue = JobQueue(settings, app[keys.DEPS])
+    app[keys.JOBS] = queue
+    await queue.start(worker=settings.run_worker, scheduler=settings.run_scheduler)
+    try:
+        yield
+    finally:
+        await queue.stop()
