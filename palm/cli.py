@@ -46,6 +46,7 @@ def _parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="serve the API (and embedded simulators)")
     serve.add_argument("--host", help="address to bind (default HOST or 127.0.0.1)")
     serve.add_argument("--port", type=int, help="port (default PORT or 8080)")
+    serve.add_argument("--workers", type=int, default=1, help="processes sharing the port")
     serve.set_defaults(func=_serve)
 
     sub.add_parser("migrate", help="apply pending database migrations").set_defaults(func=_migrate)
@@ -77,14 +78,9 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _serve(settings: Settings, args: argparse.Namespace) -> int:
-    host = args.host or settings.host
-    port = args.port or settings.port
-    log.info("serving on http://%s:%s (env %s)", host, port, settings.env)
-    web.run_app(
-        create_app(settings), host=host, port=port, access_log=None, print=None,
-        shutdown_timeout=30.0,
-    )  # fmt: skip
-    return 0
+    from palm.serve import serve
+
+    return serve(settings, args.host or settings.host, args.port or settings.port, args.workers)
 
 
 def _worker(settings: Settings, args: argparse.Namespace) -> int:

@@ -69,7 +69,7 @@ async def new_wechat_user(client: TestClient, openid: str) -> str:
     return str((await resp.json())["token"])
 
 
-async def run_jobs(client: TestClient, timeout: float = 10.0) -> None:
+async def run_jobs(client: TestClient, within: float = 10.0) -> None:
     """Run every due outbox message to completion (as the worker would), then return."""
     import asyncio
     from datetime import UTC, datetime
@@ -80,7 +80,7 @@ async def run_jobs(client: TestClient, timeout: float = 10.0) -> None:
 
     deps = client.app[keys.DEPS]
     loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
+    deadline = loop.time() + within
     while loop.time() < deadline:
         for message_id in await jobs.due():
             await jobs.process(deps, message_id)

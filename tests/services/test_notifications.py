@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from aiohttp.test_utils import TestClient
 from tortoise.transactions import in_transaction
 
+from integrations.base import Platform
 from integrations.simworld import openid_for
+from integrations.wechat.client import WeChatClient
 from models.jobs import OutboxMessage
 from models.notifications import Notification
 from models.residents import Resident
 from palm import keys
-from services import notifications
+from services import jobs, notifications
 from tests.helpers import run_jobs, sim
 
 VALUES = {
@@ -57,8 +61,8 @@ async def test_rolled_back_notification_is_never_sent(client: TestClient) -> Non
 
 async def test_refused_template_is_not_retried(client: TestClient) -> None:
     elder = await _resident(client, "elder")
-    await sim(client, "wechat", "POST", "/_sim/subscriptions",
-              json={"openid": elder.openid, "template_id": "tmpl-application-decided", "accept": False})  # fmt: skip
+    choice = {"openid": elder.openid, "template_id": "tmpl-application-decided", "accept": False}
+    await sim(client, "wechat", "POST", "/_sim/subscriptions", json=choice)
     await notifications.notify(elder.id, "application_decided", VALUES, key="app-3")
     await run_jobs(client)
     assert (await Notification.get(key="app-3")).status == "refused"
@@ -80,16 +84,11 @@ async def test_quota_exhausted_waits_and_keeps_the_message(client: TestClient) -
 
 async def test_platform_outage_is_retried_with_backoff(client: TestClient) -> None:
     elder = await _resident(client, "elder")
-    wechat = client.app[keys.DEPS].wechat
-    broken = type(wechat)(client.app[keys.HTTP], wechat.platform.__class__(
-        name="wechat", base_url="http://127.0.0.1:9", app_id="x", secret="y", timeout=0.5))  # fmt: skip
-    from dataclasses import replace
-
+    nowhere = Platform("wechat", "http://127.0.0.1:9", "x", "y", timeout=0.5)
+    broken = WeChatClient(client.app[keys.HTTP], nowhere)
     deps = replace(client.app[keys.DEPS], wechat=broken)
     await notifications.notify(elder.id, "application_decided", VALUES, key="app-5")
     message = await OutboxMessage.get(key="notification:app-5")
-    from services import jobs
-
     assert await jobs.process(deps, message.id) is False
     message = await OutboxMessage.get(id=message.id)
     assert message.attempts == 1

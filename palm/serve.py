@@ -1,0 +1,97 @@
+"""``palm serve``: one process, or several sharing the port (SO_REUSEPORT), shut down gracefully.
+
+On SIGTERM or SIGINT each process stops accepting connections, lets in-flight requests finish
+(up to ``SHUTDOWN_SECONDS``), then closes its resources; a background job interrupted there is
+claimed again by a live worker once its claim lapses (jobs are idempotent).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import multiprocessing
+import signal
+import sys
+from types import FrameType
+
+from aiohttp import web
+
+from palm.app import create_app
+from palm.logs import configure_logging
+from palm.settings import Settings
+
+log = logging.getLogger("palm.serve")
+
+SHUTDOWN_SECONDS = 30.0
+
+
+def run_one(settings: Settings, host: str, port: int, *, reuse_port: bool = False) -> None:
+    web.run_app(
+        create_app(settings),
+        host=host,
+        port=port,
+        access_log=None,
+        print=None,
+        shutdown_timeout=SHUTDOWN_SECONDS,
+        reuse_port=reuse_port,
+    )
+
+
+def _child(settings: Settings, host: str, port: int) -> None:
+    configure_logging(settings.log_level, settings.log_json)
+    run_one(settings, host, port, reuse_port=True)
+
+
+def serve(settings: Settings, host: str, port: int, workers: int) -> int:
+    """Serve with ``workers`` processes; the parent prepares storage once, then supervises."""
+    log.info(
+        "serving on http://%s:%s with %s process(es), env %s", host, port, workers, settings.env
+    )
+    if workers <= 1:
+        run_one(settings, host, port)
+        return 0
+    if not settings.redis_url:
+        print("palm serve: --workers > 1 needs REDIS_URL (sessions and jobs are shared)",
+              file=sys.stderr)  # fmt: skip
+        return 2
+    if settings.auto_migrate or settings.seed_demo:
+        asyncio.run(_prepare(settings))
+    spawn = multiprocessing.get_context("spawn")
+    children = []
+    for index in range(workers):
+        child_settings = settings.with_(
+            auto_migrate=False, seed_demo=False, run_scheduler=settings.run_scheduler and index == 0
+        )
+        process = spawn.Process(
+            target=_child, args=(child_settings, host, port), name=f"palm-{index}"
+        )
+        process.start()
+        children.append(process)
+
+    def stop(signum: int, frame: FrameType | None) -> None:
+        for process in children:
+            if process.is_alive():
+                process.terminate()  # SIGTERM: each child shuts down gracefully
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    for process in children:
+        process.join()
+    return max((p.exitcode or 0) for p in children)
+
+
+async def _prepare(settings: Settings) -> None:
+    from tortoise.context import TortoiseContext
+
+    from palm import storage
+    from services import demo
+    from services.privacy import FieldCipher
+
+    if settings.auto_migrate:
+        await storage.migrate(settings)
+    if settings.seed_demo:
+        async with TortoiseContext() as ctx:
+            await ctx.init(config=storage.tortoise_config(settings))
+            await demo.seed(
+                FieldCipher(settings.secret_keys), settings.wechat.app_id, settings.data_dir
+            )
