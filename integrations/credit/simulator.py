@@ -1,4 +1,4 @@
-"""A simulator of 信用山东 (Shandong public credit platform): the same signing and error rules, seeded data."""
+"""A simulator of the credit platform (信用山东): the same signing and error rules."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Client for the provincial health information platform (FHIR R4): signed requests, typed answers."""
+"""Client for the provincial health information platform (FHIR R4)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""A simulator of the provincial health information platform (FHIR R4): the same signing and error rules, seeded data."""
+"""A simulator of the provincial health platform: the same signing and error rules."""
 
 from __future__ import annotations
 
