@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -91,3 +93,33 @@ async def run_jobs(client: TestClient, within: float = 10.0) -> None:
             return
         await asyncio.sleep(0.02)  # a message claimed by the in-process worker is finishing
     raise AssertionError("background jobs did not finish in time")
+
+
+@contextlib.asynccontextmanager
+async def scratch_postgres(label: str) -> AsyncIterator[str]:
+    """A new, empty PostgreSQL database beside DATABASE_URL's, dropped afterwards.
+
+    Skips the calling test when DATABASE_URL is not PostgreSQL.
+    """
+    import os
+    import uuid
+
+    from tortoise.context import TortoiseContext
+
+    from palm import storage
+    from palm.settings import Settings
+
+    url = os.environ.get("DATABASE_URL", "")
+    if not url.startswith(("postgres://", "postgresql://")):
+        pytest.skip("DATABASE_URL is not PostgreSQL")
+    base, _, name = url.rpartition("/")
+    scratch = f"{name}_{label}_{uuid.uuid4().hex[:8]}"
+    async with TortoiseContext() as ctx:
+        await ctx.init(config=storage.tortoise_config(Settings(database_url=url)))
+        admin = ctx.connections.get("default")
+        await admin.execute_script(f'CREATE DATABASE "{scratch}"')
+        try:
+            yield f"{base}/{scratch}"
+        finally:
+            await admin.execute_script(f'DROP DATABASE IF EXISTS "{scratch}" WITH (FORCE)')
+            await ctx.close_connections()

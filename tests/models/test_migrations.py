@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import os
-import uuid
 from pathlib import Path
 
-import pytest
 from tortoise.context import TortoiseContext
 from tortoise.migrations.autodetector import MigrationAutodetector
 
 from palm import storage
 from palm.settings import Settings
+from tests.helpers import scratch_postgres
 
 
 async def test_no_model_change_lacks_a_migration() -> None:
@@ -52,17 +50,5 @@ async def test_migrations_apply_to_empty_sqlite(tmp_path: Path) -> None:
 
 
 async def test_migrations_apply_to_empty_postgres() -> None:
-    url = os.environ.get("DATABASE_URL")
-    if not url or not url.startswith(("postgres://", "postgresql://")):
-        pytest.skip("DATABASE_URL is not PostgreSQL")
-    base, _, name = url.rpartition("/")
-    scratch = f"{name}_mig_{uuid.uuid4().hex[:8]}"
-    async with TortoiseContext() as ctx:
-        await ctx.init(config=storage.tortoise_config(Settings(database_url=url)))
-        admin = ctx.connections.get("default")
-        await admin.execute_script(f'CREATE DATABASE "{scratch}"')
-        try:
-            await _tables_after_migrating(f"{base}/{scratch}")
-        finally:
-            await admin.execute_script(f'DROP DATABASE IF EXISTS "{scratch}" WITH (FORCE)')
-        await ctx.close_connections()
+    async with scratch_postgres("mig") as url:
+        await _tables_after_migrating(url)

@@ -6,21 +6,32 @@ this migrates a scratch SQLite file (and PostgreSQL when DATABASE_URL names one)
 
 from __future__ import annotations
 
-import os
-import uuid
-from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import pytest
 from tortoise.context import TortoiseContext
-from tortoise.exceptions import IntegrityError, OperationalError
+from tortoise.exceptions import IntegrityError
 
-from models.codes import IssuerKey, IssuerKeyStatus, KeyAlgorithm, KeyringVersion
 from palm import storage
 from palm.settings import Settings
+from tests.helpers import scratch_postgres
 
-ROW: dict[str, Any] = {"algorithm": KeyAlgorithm.P256, "public_key": b"k", "private_key_enc": "x"}
+# Raw SQL, not the ORM: model metadata is bound to one database at a time in a process, and
+# this test opens a second one beside the suite's. Every value is a constant of this test.
+_NOW = "'2026-01-01 00:00:00+00:00'"
+_VERSION_ROW = (
+    "INSERT INTO code_keyring_version (id, version, updated_at) VALUES ({id}, 1, "  # noqa: S608
+    + _NOW
+    + ")"
+)
+
+
+def _key_row(blob: str, kid: int, status: str, slot: str = "NULL", retired: str = "NULL") -> str:
+    columns = "kid, algorithm, public_key, private_key_enc, status, active_slot, created_at"
+    return (
+        f"INSERT INTO code_issuer_keys ({columns}, retired_at) "  # noqa: S608
+        f"VALUES ({kid}, 'p256', {blob}, 'x', '{status}', {slot}, {_NOW}, {retired})"
+    )
 
 
 async def _check_constraints(url: str) -> None:
@@ -28,25 +39,22 @@ async def _check_constraints(url: str) -> None:
     await storage.migrate(settings)
     async with TortoiseContext() as ctx:
         await ctx.init(config=storage.tortoise_config(settings))
-        try:
-            await IssuerKey.create(kid=1, status=IssuerKeyStatus.ACTIVE, active_slot=1, **ROW)
-        except OperationalError:
-            pytest.skip("no migration creates the code tables yet (run `palm makemigrations`)")
+        conn = ctx.connections.get("default")
+        blob = "'\\x6b'::bytea" if conn.capabilities.dialect == "postgres" else "X'6b'"
+        await conn.execute_query(_key_row(blob, 1, "active", slot="1"))
         bad = [
-            {"kid": 70000, "status": IssuerKeyStatus.RETIRING},  # kids are uint16 in codes
-            {"kid": 0, "status": IssuerKeyStatus.RETIRING},
-            {"kid": 2, "status": IssuerKeyStatus.RETIRING, "active_slot": 1},  # slot w/o active
-            {"kid": 3, "status": IssuerKeyStatus.RETIRED},  # retired without a date
+            _key_row(blob, 70000, "retiring"),  # kids are uint16 in codes
+            _key_row(blob, 0, "retiring"),
+            _key_row(blob, 2, "retiring", slot="1"),  # a slot without being active
+            _key_row(blob, 3, "retired"),  # retired without a date
         ]
-        for fields in bad:
+        for statement in bad:
             with pytest.raises(IntegrityError):
-                await IssuerKey.create(**fields, **ROW)
-        await IssuerKey.create(
-            kid=4, status=IssuerKeyStatus.RETIRED, retired_at=datetime.now(UTC), **ROW
-        )
-        await KeyringVersion.create(id=1, version=1)
-        with pytest.raises(IntegrityError):
-            await KeyringVersion.create(id=2, version=1)  # a single row
+                await conn.execute_query(statement)
+        await conn.execute_query(_key_row(blob, 4, "retired", retired=_NOW))
+        await conn.execute_query(_VERSION_ROW.format(id=1))
+        with pytest.raises(IntegrityError):  # a single row
+            await conn.execute_query(_VERSION_ROW.format(id=2))
         await ctx.close_connections()
 
 
@@ -57,17 +65,5 @@ async def test_migrated_sqlite_enforces_key_constraints(tmp_path: Path) -> None:
 
 
 async def test_migrated_postgres_enforces_key_constraints() -> None:
-    url = os.environ.get("DATABASE_URL")
-    if not url or not url.startswith(("postgres://", "postgresql://")):
-        pytest.skip("DATABASE_URL is not PostgreSQL")
-    base, _, name = url.rpartition("/")
-    scratch = f"{name}_codes_{uuid.uuid4().hex[:8]}"
-    async with TortoiseContext() as ctx:
-        await ctx.init(config=storage.tortoise_config(Settings(database_url=url)))
-        admin = ctx.connections.get("default")
-        await admin.execute_script(f'CREATE DATABASE "{scratch}"')
-        try:
-            await _check_constraints(f"{base}/{scratch}")
-        finally:
-            await admin.execute_script(f'DROP DATABASE IF EXISTS "{scratch}" WITH (FORCE)')
-        await ctx.close_connections()
+    async with scratch_postgres("codes") as url:
+        await _check_constraints(url)
