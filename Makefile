@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck check bench lock clean
+.PHONY: run test lint typecheck check bench audit lock clean
 
 $(STAMP): pyproject.toml constraints.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is required")'
@@ -31,6 +31,22 @@ check: lint typecheck test
 
 bench: $(STAMP)
 	$(BIN)/python -m bench
+
+# Known vulnerabilities in the locked dependencies: pip-audit (in a venv of its own, so its
+# dependencies stay out of ours) against PyPI's advisory data. Where that data cannot be
+# reached, it says so and passes: an offline machine cannot audit.
+AUDIT := $(VENV)/audit
+AUDIT_PROBE := https://pypi.org/pypi/pip/24.0/json
+audit: $(STAMP)
+	@$(BIN)/python -c 'import sys, urllib.request as u; u.urlopen(sys.argv[1], timeout=10)' \
+	    $(AUDIT_PROBE) 2>/dev/null || { \
+	  echo "audit: PyPI's vulnerability data is unreachable from here: dependencies NOT audited"; \
+	  exit 0; }; \
+	test -x $(AUDIT)/bin/pip-audit || { $(PYTHON) -m venv $(AUDIT) && \
+	  $(AUDIT)/bin/pip install --quiet pip-audit==2.10.1; } || { \
+	  echo "audit: pip-audit could not be installed: dependencies NOT audited"; exit 0; }; \
+	$(AUDIT)/bin/pip-audit --requirement constraints.txt --no-deps --disable-pip --strict \
+	  --progress-spinner off
 
 # Refresh constraints.txt from the current environment after changing pyproject.toml.
 lock: $(STAMP)

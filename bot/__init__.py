@@ -1,1 +1,1 @@
-"""WeChat chat bot: signed callback in, a router of small handlers, replies out (issue 9)."""
+"""The WeChat chat bot: signed callback in, a router of small intent handlers, a reply out."""

@@ -71,6 +71,6 @@ async def create_grant(request: web.Request, body: GrantIn) -> GrantOut:
 async def delete_grant(request: web.Request) -> None:
     """Withdraw a staff role; the holder's sessions end at once."""
     raw = request.match_info["id"]
-    if not raw.isdigit():
+    if not (raw.isascii() and raw.isdigit() and len(raw) <= 18):  # a bigint, nothing else
         raise NotFound("grant_not_found", "找不到该授权。", "No such grant.")
     await grants.revoke(request.app[keys.REDIS], int(raw))

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime
 
 from aiohttp import web
+from pydantic import Field
 
 from palm import keys
 from palm.api import Api, ApiModel
+from services.errors import FieldError, ValidationFailed
+from services.transit import taps
+from services.transit.codes import key_cache
 
 api = Api("devices")
 
@@ -23,3 +28,56 @@ async def device_clock(request: web.Request) -> DeviceClock:
     """Who the server takes this device to be, and the server's time (validators sync to it)."""
     device = request[keys.DEVICE]
     return DeviceClock(device=device.code, kind=device.kind, server_time=datetime.now(UTC))
+
+
+class KeyringQuery(ApiModel):
+    version: int | None = Field(default=None, ge=0, description="The version the validator has")
+
+
+@api.get("/api/v1/devices/keyring", auth="device", query=KeyringQuery,
+         extra_responses={304: "The validator's version is current"})  # fmt: skip
+async def keyring(request: web.Request, query: KeyringQuery) -> web.StreamResponse:
+    """The signed keyring: issuer keys and the revocation list (cancelled, in arrears)."""
+    known = query.version
+    etag = request.headers.get("If-None-Match", "")
+    if known is None and etag.startswith('"keyring-') and etag[9:-1].isdigit():
+        known = int(etag[9:-1])
+    cache = key_cache(request.app[keys.CIPHER])
+    document = await cache.document(known, now=int(time.time()))
+    if document is None:
+        return web.Response(status=304)
+    return web.Response(body=document.body, content_type="application/json",
+                        headers={"ETag": document.etag})  # fmt: skip
+
+
+class TapIn(ApiModel):
+    tap_id: str = Field(min_length=8, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")
+    code: str = Field(min_length=1, max_length=400, description="The QR text as scanned")
+    line: str = Field(min_length=1, max_length=16)
+    vehicle: str = Field(min_length=1, max_length=32)
+    stop: str = Field(min_length=1, max_length=32)
+    tapped_at: datetime
+    shown_result: str = Field(min_length=1, max_length=32, description="What the reader showed")
+
+
+class TapBatch(ApiModel):
+    taps: list[TapIn] = Field(min_length=1, max_length=taps.MAX_BATCH)
+
+
+class TapsReceived(ApiModel):
+    batch: str
+    received: int
+    new: int = Field(description="Taps not received before (a retried upload adds none)")
+
+
+@api.post("/api/v1/devices/taps", auth="device", body=TapBatch, response=TapsReceived,
+          status=202)  # fmt: skip
+async def upload_taps(request: web.Request, body: TapBatch) -> TapsReceived:
+    """A batch of taps: stored whole or not at all, idempotent by tap id, priced afterwards."""
+    if any(t.tapped_at.tzinfo is None for t in body.taps):
+        raise ValidationFailed([FieldError("body/taps/tapped_at", "a time zone is required")])
+    result = await taps.ingest(
+        request[keys.DEVICE], [taps.TapIn(**t.model_dump()) for t in body.taps],
+        now=datetime.now(UTC),
+    )  # fmt: skip
+    return TapsReceived(batch=result.batch, received=result.received, new=result.new)

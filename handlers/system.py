@@ -36,13 +36,13 @@ class Readiness(ApiModel):
     cache: str
 
 
-@api.get("/healthz", auth="none", response=Health)
+@api.get("/healthz", auth="none", limited=False, response=Health)
 async def healthz(request: web.Request) -> Health:
     """The process is up."""
     return Health(status="ok")
 
 
-@api.get("/readyz", auth="none", response=Readiness)
+@api.get("/readyz", auth="none", limited=False, response=Readiness)
 async def readyz(request: web.Request) -> Readiness:
     """The database and the cache both answer; 503 otherwise."""
     checks = {"database": database_ready(), "cache": request.app[keys.REDIS].ping()}
@@ -65,7 +65,7 @@ async def readyz(request: web.Request) -> Readiness:
     return Readiness(status="ok", **results)
 
 
-@api.get("/metrics", auth="none", content_type="text/plain")
+@api.get("/metrics", auth="none", limited=False, content_type="text/plain")
 async def metrics(request: web.Request) -> web.Response:
     """Prometheus metrics."""
     return web.Response(

@@ -1,16 +1,19 @@
 """Shared base of every simulator: signed-request checks, envelope helpers, control endpoints.
 
 Paths under ``/_sim/`` are for tests and demo tooling: they skip signing and are not counted.
+Every simulator takes ``POST /_sim/faults {"mode": "slow"|"fail"|"garbage"|"off", "seconds": n}``
+to misbehave on every platform call until set back to "off" (fault-injection tests).
 """
 
 from __future__ import annotations
 
+import asyncio
 import re
 import time
 from collections import Counter
 from collections.abc import Hashable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from aiohttp import web
 from aiohttp.typedefs import Handler, Middleware
@@ -22,12 +25,18 @@ _NONCE = re.compile(r"[A-Za-z0-9_-]{16,64}")
 _TIMESTAMP = re.compile(r"[0-9]{1,12}")
 
 
+FaultMode = Literal["off", "slow", "fail", "garbage"]
+FAULT_MODES: tuple[FaultMode, ...] = ("off", "slow", "fail", "garbage")
+
+
 @dataclass
 class SimState:
     """Per-simulator state shared by its parts: calls by operation and a clock tests can move."""
 
     calls: Counter[str] = field(default_factory=Counter)
     offset: float = 0.0
+    fault: FaultMode = "off"
+    fault_seconds: float = 0.0  # how long "slow" waits before answering
 
     def now(self) -> float:
         return time.time() + self.offset
@@ -72,8 +81,10 @@ async def request_json(request: web.Request) -> dict[str, Any] | None:
 
 def simulator_app(*middlewares: Middleware) -> web.Application:
     """An application with the call counter, the clock and the shared ``/_sim/`` endpoints."""
-    app = web.Application(middlewares=[_count_calls, *middlewares])
+    app = web.Application(middlewares=[_count_calls, _inject_fault, *middlewares])
     app[SIM] = SimState()
+    app.router.add_get(CONTROL_PREFIX + "faults", _faults)
+    app.router.add_post(CONTROL_PREFIX + "faults", _set_faults)
     app.router.add_get(CONTROL_PREFIX + "calls", _calls)
     app.router.add_delete(CONTROL_PREFIX + "calls", _reset_calls)
     app.router.add_get(CONTROL_PREFIX + "clock", _clock)
@@ -168,3 +179,38 @@ async def _advance_clock(request: web.Request) -> web.Response:
         raise web.HTTPBadRequest(text="advance must be a non-negative number of seconds")
     request.app[SIM].offset += seconds
     return web.json_response({"now": request.app[SIM].now()})
+
+
+# A body no platform would send: neither JSON nor the platform's envelope.
+_GARBAGE = b"<html><body>502 Bad Gateway</body></html>\x00\xff\xfe"
+
+
+@web.middleware
+async def _inject_fault(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Misbehave as asked by ``/_sim/faults``; control paths always work."""
+    state = request.app[SIM]
+    if state.fault == "off" or is_control(request):
+        return await handler(request)
+    if state.fault == "slow":
+        await asyncio.sleep(state.fault_seconds)
+        return await handler(request)
+    if state.fault == "fail":
+        return web.Response(status=503, text="service unavailable (injected)")
+    return web.Response(status=200, body=_GARBAGE, content_type="application/json")
+
+
+async def _faults(request: web.Request) -> web.Response:
+    state = request.app[SIM]
+    return web.json_response({"mode": state.fault, "seconds": state.fault_seconds})
+
+
+async def _set_faults(request: web.Request) -> web.Response:
+    """``{"mode": "slow"|"fail"|"garbage"|"off", "seconds": n}`` (seconds: for "slow")."""
+    body = await control_body(request)
+    mode, seconds = body.get("mode"), body.get("seconds", 0)
+    valid_seconds = isinstance(seconds, int | float) and not isinstance(seconds, bool)
+    if mode not in FAULT_MODES or not valid_seconds or not 0 <= seconds <= 600:
+        raise web.HTTPBadRequest(text="mode: slow|fail|garbage|off; seconds: 0-600")
+    state = request.app[SIM]
+    state.fault, state.fault_seconds = mode, float(seconds)
+    return await _faults(request)

@@ -7,6 +7,7 @@ serialises the result. The same records generate ``/openapi.json`` (``palm.opena
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
@@ -27,7 +28,10 @@ from services.errors import (
     ValidationFailed,
 )
 
-Auth = Literal["none", "session", "device"]
+log = logging.getLogger("palm.api")
+
+Auth = Literal["none", "session", "device", "signed"]
+"""signed: a platform's callback; the handler verifies the platform's own signature."""
 Handler = Callable[..., Awaitable[Any]]
 H = TypeVar("H", bound=Handler)
 
@@ -55,6 +59,7 @@ class Operation:
     roles: frozenset[str] = frozenset()
     errors: tuple[int, ...] = ()
     rate: str | None = None  # an extra named limit from settings.rate_limits
+    limited: bool = True  # False: health and metrics must answer even when Redis is down
     content_type: str = "application/json"
     description: str = ""
     extra_responses: dict[int, str] = field(default_factory=dict)
@@ -139,7 +144,7 @@ def _endpoint(op: Operation) -> Callable[[web.Request], Awaitable[web.StreamResp
         finally:
             added = jobs.collected(collecting)
         if added:  # committed by now: hand the new outbox messages to the queue at once
-            await request.app[keys.JOBS].kick(added)
+            await _kick(request, added)
         if isinstance(result, web.StreamResponse):
             return result
         if result is None:
@@ -154,6 +159,15 @@ def _endpoint(op: Operation) -> Callable[[web.Request], Awaitable[web.StreamResp
     return endpoint
 
 
+async def _kick(request: web.Request, message_ids: list[int]) -> None:
+    """Queue committed work; if the queue is down the sweep delivers it later, so say nothing."""
+    try:
+        await request.app[keys.JOBS].kick(message_ids)
+    except Exception as exc:  # the write is committed: never fail the request over the queue
+        log.warning("queueing %s job(s) failed, the sweep will deliver them: %s",
+                    len(message_ids), type(exc).__name__)  # fmt: skip
+
+
 async def _authorise(request: web.Request, op: Operation) -> None:
     """Authenticate by the operation's scheme, check roles, and count the request."""
     redis, limits = request.app[keys.REDIS], request.app[keys.SETTINGS].rate_limits
@@ -162,6 +176,7 @@ async def _authorise(request: web.Request, op: Operation) -> None:
             redis,
             request.headers.get("Authorization", ""),
             request.app[keys.SETTINGS].session_ttl_seconds,
+            limits.resident if op.limited else None,
         )
         if op.roles and not (op.roles & principal.roles):
             raise PermissionDenied(
@@ -180,7 +195,8 @@ async def _authorise(request: web.Request, op: Operation) -> None:
         scope, ident = "device", device.code
     else:
         scope, ident = "ip", request.remote or "unknown"
-    await ratelimit.check(redis, scope, ident, getattr(limits, scope))
+    if op.limited and scope != "resident":  # a resident was counted with the session look-up
+        await ratelimit.check(redis, scope, ident, getattr(limits, scope))
     if op.rate is not None:
         await ratelimit.check(redis, op.rate, ident, getattr(limits, op.rate))
 

@@ -10,6 +10,8 @@ import aiohttp
 from aiohttp import web
 
 import handlers
+from bot import dispatcher
+from bot.tasks import Tracker
 from integrations.aishandong.client import AiShandongClient
 from integrations.credit.client import CreditClient
 from integrations.health.client import HealthClient
@@ -51,6 +53,7 @@ def create_app(settings: Settings) -> web.Application:
             _http_ctx,
             _clients_ctx,
             jobs_ctx,
+            _bot_ctx,
             _seed_ctx,
         ]
     )
@@ -89,11 +92,21 @@ async def _clients_ctx(app: web.Application) -> AsyncIterator[None]:
         credit=CreditClient(session, platforms["credit"], metrics),
         health=HealthClient(session, platforms["health"], metrics),
         hotline=HotlineClient(session, platforms["hotline"], metrics),
-        wechatpay=WeChatPayClient(session, platforms["wechatpay"], metrics),
+        wechatpay=WeChatPayClient(
+            session, platforms["wechatpay"], metrics, keys=app[keys.SETTINGS].wechatpay_keys
+        ),
         codes=KeyCache(app[keys.CIPHER]),
         settings=app[keys.SETTINGS],
     )
     yield
+
+
+async def _bot_ctx(app: web.Application) -> AsyncIterator[None]:
+    """The bot's router (built once) and its background answers (finished on shutdown)."""
+    app[keys.BOT_ROUTER] = dispatcher.build()
+    app[keys.BOT_TASKS] = tracker = Tracker()
+    yield
+    await tracker.drain(seconds=5.0)
 
 
 async def _seed_ctx(app: web.Application) -> AsyncIterator[None]:

@@ -19,6 +19,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 from aiohttp import web
+from redis.asyncio.retry import Retry
+from redis.backoff import ExponentialBackoff
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 from taskiq import AsyncBroker, AsyncTaskiqDecoratedTask, InMemoryBroker, TaskiqScheduler
 from taskiq.api import run_receiver_task, run_scheduler_task
 from taskiq.schedule_sources import LabelScheduleSource
@@ -51,6 +55,11 @@ class JobQueue:
                 queue_name="palm:jobs",
                 consumer_group_name="palm-workers",
                 unacknowledged_lock_timeout=600,
+                # Survive a Redis restart: drop dead pooled connections, back off on errors.
+                health_check_interval=15,
+                socket_connect_timeout=2,
+                retry=Retry(ExponentialBackoff(cap=5.0, base=0.1), retries=3),
+                retry_on_error=[RedisConnectionError, RedisTimeoutError],
             )
             if settings.redis_url
             else InMemoryBroker()

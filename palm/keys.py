@@ -8,6 +8,8 @@ import aiohttp
 from aiohttp import web
 from redis.asyncio import Redis
 
+from bot.router import Router
+from bot.tasks import Tracker
 from integrations.aishandong.client import AiShandongClient
 from integrations.base import Platform
 from integrations.wechat.client import WeChatClient
@@ -36,6 +38,9 @@ WECHAT_TOKENS = web.AppKey("wechat_tokens", AccessTokenHolder)
 DEPS = web.AppKey("deps", Deps)
 """Every client and shared resource, as services and job handlers receive them."""
 JOBS: web.AppKey[JobQueue] = web.AppKey("jobs")
+BOT_ROUTER = web.AppKey("bot_router", Router)
+BOT_TASKS = web.AppKey("bot_tasks", Tracker)
+"""Answers still being worked out after WeChat's 4-second window; drained on shutdown."""
 OPERATIONS = web.AppKey("operations", list["Operation"])
 
 REQUEST_ID = web.RequestKey("request_id", str)

@@ -8,11 +8,12 @@ import sqlite3
 import time
 import uuid
 
+import asyncpg  # type: ignore[import-untyped]
 from aiohttp import web
 from aiohttp.typedefs import Handler
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
-from tortoise.exceptions import DBConnectionError, OperationalError
+from tortoise.exceptions import DBConnectionError
 
 from integrations.base import PlatformUnavailable
 from palm import keys, problems
@@ -70,19 +71,47 @@ async def problem_details(request: web.Request, handler: Handler) -> web.StreamR
     except PlatformUnavailable as exc:
         log.warning("platform unavailable: %s", exc)
         error = problems.platform_unavailable(exc.platform)
-    except (RedisConnectionError, RedisTimeoutError) as exc:
-        log.error("cache unavailable: %s", type(exc).__name__)
-        error = problems.storage_unavailable("cache")
-    except (DBConnectionError, OperationalError, ConnectionError, sqlite3.OperationalError) as exc:
-        log.error("database unavailable: %s", type(exc).__name__)
-        error = problems.storage_unavailable("database")
-    except Exception:
-        log.exception("unhandled error in %s %s", request.method, request.path)
-        error = problems.internal_error()
+    except Exception as exc:
+        store = storage_outage(exc)
+        if store is None:
+            log.exception("unhandled error in %s %s", request.method, request.path)
+            error = problems.internal_error()
+        else:
+            log.error("%s unavailable: %s", store, type(exc).__name__)
+            error = problems.storage_unavailable(store)
     response = problems.problem_response(error, request[keys.REQUEST_ID], request.path)
     if allow is not None:
         response.headers["Allow"] = allow
     return response
+
+
+# What a store that cannot be reached raises, directly or as the cause of a wrapper (Tortoise's
+# OperationalError and TransactionManagementError, taskiq's SendTaskError). Tortoise's
+# OperationalError alone is not here: it also wraps SQL and data errors, which are our bugs.
+_CACHE_DOWN = (RedisConnectionError, RedisTimeoutError)  # BusyLoadingError is a ConnectionError
+_DATABASE_DOWN = (
+    DBConnectionError,
+    asyncpg.PostgresConnectionError,  # connection lost, refused, rejected
+    asyncpg.exceptions.OperatorInterventionError,  # shutting down, starting up, cancelled
+    asyncpg.exceptions.InsufficientResourcesError,  # too many connections, disk full
+    sqlite3.OperationalError,  # locked, unable to open (SQLite is the development store)
+    ConnectionError,  # refused or reset at the socket
+    TimeoutError,  # no answer in time (pool, socket)
+)
+
+
+def storage_outage(exc: BaseException) -> str | None:
+    """The store ("cache" or "database") that ``exc``, or what caused it, says is unreachable."""
+    seen: BaseException | None = exc
+    for _ in range(8):  # causes form a short chain; a bound keeps a cycle harmless
+        if seen is None:
+            return None
+        if isinstance(seen, _CACHE_DOWN):
+            return "cache"
+        if isinstance(seen, _DATABASE_DOWN):
+            return "database"
+        seen = seen.__cause__ or seen.__context__
+    return None
 
 
 def _from_http(exc: web.HTTPException, request: web.Request) -> DomainError:

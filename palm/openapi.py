@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 from pydantic.json_schema import models_json_schema
 
 from palm.api import ApiModel, Operation
@@ -31,7 +31,12 @@ class FieldProblem(ApiModel):
 
 
 class Problem(ApiModel):
-    """An error (RFC 9457) with a stable code and messages in Chinese and English."""
+    """An error (RFC 9457) with a stable code and messages in Chinese and English.
+
+    Some problems carry more members (``retry_after`` context, ``platform``, ``checks``).
+    """
+
+    model_config = ConfigDict(extra="allow", frozen=True)
 
     type: str
     title: str
@@ -95,6 +100,13 @@ def build(operations: list[Operation], *, version: str) -> dict[str, Any]:
             "schemas": schemas,
             "securitySchemes": {
                 "session": {"type": "http", "scheme": "bearer", "description": "Session token"},
+                "signed": {
+                    "type": "apiKey",
+                    "in": "query",
+                    "name": "signature",
+                    "description": "A platform's callback, signed the platform's way "
+                    "(WeChat: signature/timestamp/nonce query; others: X-Signature headers)",
+                },
                 "device": {
                     "type": "apiKey",
                     "in": "header",
@@ -162,8 +174,10 @@ def _problem_statuses(op: Operation) -> list[int]:
         statuses |= {400, 413, 415, 422}
     if op.query is not None:
         statuses.add(422)
-    if op.auth != "none":
-        statuses |= {401, 429}
+    if op.auth in ("session", "device"):
+        statuses.add(401)  # a signed callback refuses in its platform's own shape instead
+    if op.auth != "none" or op.rate is not None:
+        statuses.add(429)
     if op.roles:
         statuses.add(403)
     if "{" in op.path:

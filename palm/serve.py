@@ -77,7 +77,10 @@ def serve(settings: Settings, host: str, port: int, workers: int) -> int:
     signal.signal(signal.SIGINT, stop)
     for process in children:
         process.join()
-    return max((p.exitcode or 0) for p in children)
+    # A child killed by a signal has a negative exit code: report it as a shell would (128 + n)
+    # rather than let max() hide it behind the others' 0.
+    codes = [process.exitcode or 0 for process in children]
+    return next((code if code > 0 else 128 - code for code in codes if code), 0)
 
 
 async def _prepare(settings: Settings) -> None:

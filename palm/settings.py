@@ -11,6 +11,8 @@ from pathlib import Path
 from typing import Literal
 
 from integrations.base import EMBEDDED, PLACEHOLDER_PREFIX, Platform
+from integrations.wechatpay.keys import WeChatPayKeys, development_keys
+from services.medical.config import MedicalConfig
 from services.ratelimit import Limit
 
 Environment = Literal["development", "production"]
@@ -54,6 +56,25 @@ def _dev_key(kid: str) -> bytes:
     # Deterministic so a development database stays readable across restarts; refused in
     # production by Settings.check().
     return hashlib.sha256(f"{PLACEHOLDER_PREFIX}{kid}".encode()).digest()
+
+
+def _dev_aes_key() -> str:
+    # An EncodingAESKey is 43 base64 characters (32 bytes without the trailing "=").
+    raw = hashlib.sha256(f"{PLACEHOLDER_PREFIX}wechat-aes".encode()).digest()
+    return base64.b64encode(raw).decode().rstrip("=")
+
+
+def _aes_key(text: str | None) -> str:
+    """PALM_WECHAT_AES_KEY, checked to be an EncodingAESKey; the development one when unset."""
+    if not text:
+        return _dev_aes_key()
+    try:
+        valid = len(text) == 43 and len(base64.b64decode(text + "=", validate=True)) == 32
+    except ValueError:
+        valid = False
+    if not valid:
+        raise SettingsError("PALM_WECHAT_AES_KEY must be 43 base64 characters (EncodingAESKey)")
+    return text
 
 
 def _parse_keys(text: str) -> tuple[tuple[str, bytes], ...]:
@@ -117,12 +138,19 @@ class Settings:
     health: Platform = field(default_factory=lambda: _default("health"))
     hotline: Platform = field(default_factory=lambda: _default("hotline"))
     wechatpay: Platform = field(default_factory=lambda: _default("wechatpay"))
+    wechatpay_keys: WeChatPayKeys = field(
+        default_factory=lambda: development_keys(_default("wechatpay"))
+    )
+    # The chat bot's message push (服务器配置): Token and EncodingAESKey, set in the WeChat console.
+    wechat_token: str = f"{PLACEHOLDER_PREFIX}wechat-token"
+    wechat_aes_key: str = field(default_factory=_dev_aes_key)
     simulators_host: str = "127.0.0.1"
     simulators_port: int = 8090
     max_body_bytes: int = 1024 * 1024
     session_ttl_seconds: int = 2 * 3600
     rate_limits: RateLimits = field(default_factory=RateLimits)
     data_dir: Path = Path("var")
+    medical: MedicalConfig = field(default_factory=MedicalConfig)
     run_worker: bool = True  # run the job receiver inside this process
     run_scheduler: bool = True  # fire cron jobs from this process (runs are claimed in Redis)
     auto_migrate: bool = True
@@ -155,11 +183,21 @@ class Settings:
             health=_from_env(env, "health"),
             hotline=_from_env(env, "hotline"),
             wechatpay=_from_env(env, "wechatpay"),
+            wechatpay_keys=_wechatpay_keys(env, _from_env(env, "wechatpay")),
+            wechat_token=env.get("PALM_WECHAT_TOKEN") or f"{PLACEHOLDER_PREFIX}wechat-token",
+            wechat_aes_key=_aes_key(env.get("PALM_WECHAT_AES_KEY")),
             simulators_port=_int(env, "PALM_SIMULATORS_PORT", 8090),
             max_body_bytes=_int(env, "PALM_MAX_BODY_BYTES", 1024 * 1024),
             session_ttl_seconds=_int(env, "PALM_SESSION_TTL", 2 * 3600),
             rate_limits=RateLimits.from_env(env),
             data_dir=Path(env.get("PALM_DATA_DIR", "var")),
+            medical=MedicalConfig(
+                fresh_seconds=_int(env, "PALM_MEDICAL_FRESH_SECONDS", 60),
+                keep_seconds=_int(env, "PALM_MEDICAL_KEEP_SECONDS", 900),
+                breaker_failures=_int(env, "PALM_MEDICAL_BREAKER_FAILURES", 5),
+                breaker_cooldown=_int(env, "PALM_MEDICAL_BREAKER_COOLDOWN", 30),
+                consent_seconds=_int(env, "PALM_MEDICAL_CONSENT_SECONDS", 600),
+            ),
             run_worker=env.get("PALM_RUN_WORKER", "1") == "1",
             run_scheduler=env.get("PALM_RUN_SCHEDULER", "1") == "1",
             auto_migrate=env.get("PALM_AUTO_MIGRATE", "1" if dev else "0") == "1",
@@ -184,6 +222,12 @@ class Settings:
             return
         problems = [f"{p.name}: placeholder secret" for p in self.platforms if p.placeholder]
         problems += [f"{p.name}: URL left at the simulator" for p in self.platforms if p.embedded]
+        if self.wechatpay_keys.derived:
+            problems.append("wechatpay: development keys (set PALM_WECHATPAY_PRIVATE_KEY_FILE…)")
+        if self.wechat_token.startswith(PLACEHOLDER_PREFIX):
+            problems.append("PALM_WECHAT_TOKEN: placeholder")
+        if self.wechat_aes_key == _dev_aes_key():
+            problems.append("PALM_WECHAT_AES_KEY: development key")
         if any(key == _dev_key(kid) for kid, key in self.secret_keys):
             problems.append("PALM_SECRET_KEYS: development key")
         if problems:
@@ -206,3 +250,33 @@ def _int(env: Mapping[str, str], name: str, default: int) -> int:
         return int(raw)
     except ValueError as exc:
         raise SettingsError(f"{name} must be an integer, got {raw!r}") from exc
+
+
+_WECHATPAY_KEYS = (
+    "PALM_WECHATPAY_PRIVATE_KEY_FILE",  # the merchant API key (PEM)
+    "PALM_WECHATPAY_CERT_SERIAL",  # its certificate's serial number
+    "PALM_WECHATPAY_API_V3_KEY",  # 32 characters: decrypts callbacks
+    "PALM_WECHATPAY_PLATFORM_PUBLIC_KEY_FILE",  # WeChat Pay's public key (PEM)
+    "PALM_WECHATPAY_PLATFORM_SERIAL",  # its id, e.g. PUB_KEY_ID_…
+)
+
+
+def _wechatpay_keys(env: Mapping[str, str], platform: Platform) -> WeChatPayKeys:
+    """Merchant credentials from the environment; derived ones while none are given."""
+    given = [name for name in _WECHATPAY_KEYS if env.get(name)]
+    if not given:
+        return development_keys(platform)
+    if len(given) != len(_WECHATPAY_KEYS):
+        raise SettingsError("set all of " + ", ".join(_WECHATPAY_KEYS) + " or none")
+    if platform.embedded:
+        raise SettingsError("the WeChat Pay simulator uses derived keys: unset PALM_WECHATPAY_*")
+    try:
+        return WeChatPayKeys(
+            merchant_private_key=Path(env[_WECHATPAY_KEYS[0]]).read_text(encoding="utf-8"),
+            merchant_serial=env[_WECHATPAY_KEYS[1]],
+            api_v3_key=env[_WECHATPAY_KEYS[2]],
+            platform_public_key=Path(env[_WECHATPAY_KEYS[3]]).read_text(encoding="utf-8"),
+            platform_serial=env[_WECHATPAY_KEYS[4]],
+        )
+    except (OSError, ValueError) as exc:
+        raise SettingsError(f"WeChat Pay credentials: {exc}") from None

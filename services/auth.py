@@ -19,6 +19,7 @@ from redis.asyncio import Redis
 from integrations.wechat.client import WeChatError
 from integrations.wechat.models import WeChatSession
 from models.residents import Grant, Resident, ResidentStatus
+from services import ratelimit
 from services.errors import (
     InvalidInput,
     PermissionDenied,
@@ -78,8 +79,11 @@ async def create_session(redis: Redis, resident_id: uuid.UUID, ttl: int) -> tupl
     return token, Principal(resident_id, roles, digest, orgs)
 
 
-async def authenticate(redis: Redis, authorization: str, ttl: int) -> Principal:
-    """Resolve ``Authorization: Bearer <token>`` and renew the session's TTL (one round trip)."""
+async def authenticate(
+    redis: Redis, authorization: str, ttl: int, limit: ratelimit.Limit | None = None
+) -> Principal:
+    """Resolve ``Authorization: Bearer <token>``, renew the session's TTL and count the request
+    against the resident's rate limit, all in one round trip to Redis."""
     scheme, _, token = authorization.partition(" ")
     token = token.strip()
     rid_hex, dot, _ = token.partition(".")
@@ -93,9 +97,12 @@ async def authenticate(redis: Redis, authorization: str, ttl: int) -> Principal:
     async with redis.pipeline(transaction=False) as pipe:
         pipe.getex(_SESSION + digest, ex=ttl)
         pipe.expire(_INDEX + rid_hex, ttl)
-        raw, _ = await pipe.execute()
+        window = ratelimit.count(pipe, "resident", rid_hex, limit) if limit else None
+        raw, _, *counted = await pipe.execute()
     if raw is None:
         raise _session_invalid()
+    if window is not None:
+        ratelimit.enforce(window, int(counted[0]))
     data = json.loads(raw)
     return Principal(uuid.UUID(rid_hex), frozenset(data["roles"]), digest, data["orgs"])
 

@@ -20,6 +20,7 @@ from models.residents import IdType, Resident
 from services import idnumbers
 from services.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from services.identity import IdentityChecker, id_number_hash
+from services.medical import cache as medical_cache
 from services.privacy import FieldCipher
 
 ScopeName = Literal["medical", "transit", "credit"]
@@ -194,7 +195,9 @@ async def end(resident: Resident, delegation_id: uuid.UUID, *, now: datetime) ->
     pending = row.status == DelegationStatus.PENDING
     row.status = DelegationStatus.DECLINED if pending and is_subject else DelegationStatus.REVOKED
     row.ended_at = now
-    await row.save()
+    async with in_transaction():
+        await row.save()
+        await medical_cache.forget_delegation(row.id, now)  # records read for them, cached
     return row
 
 

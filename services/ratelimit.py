@@ -1,9 +1,14 @@
-"""Fixed-window rate limits in Redis: one round trip per check, shared by every process."""
+"""Fixed-window rate limits in Redis, shared by every process.
+
+A count is queued on a pipeline (``count``), so a caller can fold it into a round trip it
+makes anyway (the session look-up does), then judged with ``enforce``.
+"""
 
 from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from typing import Any
 
 from redis.asyncio import Redis
 
@@ -16,20 +21,38 @@ class Limit:
     per_seconds: int
 
 
-async def check(redis: Redis, scope: str, ident: str, limit: Limit) -> None:
-    """Count one request for ``ident`` in ``scope``; raise RateLimited past the limit."""
+@dataclass(frozen=True, slots=True)
+class Window:
+    scope: str
+    limit: Limit
+    ends_at: int
+
+
+def count(pipe: Any, scope: str, ident: str, limit: Limit) -> Window:
+    """Queue one request's count on ``pipe`` (two commands); read it back with ``enforce``."""
     now = int(time.time())
-    window = now - now % limit.per_seconds
-    key = f"palm:rl:{scope}:{ident}:{window}"
-    async with redis.pipeline(transaction=False) as pipe:
-        pipe.incr(key)
-        pipe.expire(key, limit.per_seconds + 1)
-        count, _ = await pipe.execute()
-    if int(count) > limit.requests:
+    start = now - now % limit.per_seconds
+    key = f"palm:rl:{scope}:{ident}:{start}"
+    pipe.incr(key)
+    pipe.expire(key, limit.per_seconds + 1)
+    return Window(scope, limit, start + limit.per_seconds)
+
+
+def enforce(window: Window, counted: int) -> None:
+    """Raise RateLimited when the window's count is past its limit."""
+    if counted > window.limit.requests:
         raise RateLimited(
             "rate_limited",
             "操作过于频繁，请稍后再试。",
             "Too many requests; please wait a moment and try again.",
-            retry_after=max(1, window + limit.per_seconds - now),
-            extra={"scope": scope},
+            retry_after=max(1, window.ends_at - int(time.time())),
+            extra={"scope": window.scope},
         )
+
+
+async def check(redis: Redis, scope: str, ident: str, limit: Limit) -> None:
+    """Count one request for ``ident`` in ``scope``; raise RateLimited past the limit."""
+    async with redis.pipeline(transaction=False) as pipe:
+        window = count(pipe, scope, ident, limit)
+        counted, _ = await pipe.execute()
+    enforce(window, int(counted))

@@ -2,5 +2,6 @@
 
 from integrations.credit import simulator
 from integrations.credit.client import CreditClient
+from integrations.credit.models import CreditIdentity, Feedback
 
-__all__ = ["CreditClient", "simulator"]
+__all__ = ["CreditClient", "CreditIdentity", "Feedback", "simulator"]

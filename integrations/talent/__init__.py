@@ -1,6 +1,23 @@
-"""Adapter and simulator for the talent platform (人社/人才)."""
+"""Talent platform (人社/人才): qualification look-up and its change feed; a simulator."""
 
 from integrations.talent import simulator
 from integrations.talent.client import TalentClient
+from integrations.talent.models import (
+    TALENT_CLASSES,
+    Change,
+    ChangePage,
+    ErrCode,
+    Qualification,
+    TalentClass,
+)
 
-__all__ = ["TalentClient", "simulator"]
+__all__ = [
+    "TALENT_CLASSES",
+    "Change",
+    "ChangePage",
+    "ErrCode",
+    "Qualification",
+    "TalentClass",
+    "TalentClient",
+    "simulator",
+]

@@ -52,3 +52,15 @@ async def test_migrations_apply_to_empty_sqlite(tmp_path: Path) -> None:
 async def test_migrations_apply_to_empty_postgres() -> None:
     async with scratch_postgres("mig") as url:
         await _tables_after_migrating(url)
+
+
+def test_no_model_docstring_breaks_sqlite_migrations() -> None:
+    """Docstrings become table comments; Tortoise splits SQLite scripts on semicolons."""
+    import models
+
+    for name in models.MODEL_MODULES:
+        module = __import__(name, fromlist=["_"])
+        for value in vars(module).values():
+            doc = getattr(value, "__doc__", None) or ""
+            if getattr(value, "_meta", None) is not None and value.__module__ == name:
+                assert ";" not in doc, f"{name}.{value.__name__}: no ';' in a model docstring"

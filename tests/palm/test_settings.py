@@ -3,8 +3,16 @@
 from __future__ import annotations
 
 import base64
+from pathlib import Path
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives.serialization import (
+    Encoding,
+    NoEncryption,
+    PrivateFormat,
+    PublicFormat,
+)
 
 from palm.settings import PLATFORM_APP_IDS, Settings, SettingsError
 
@@ -14,6 +22,8 @@ PROD = {
     "PALM_SECRET_KEYS": f"k1:{KEY}",
     **{f"PALM_{name.upper()}_URL": f"https://{name}.example.invalid" for name in PLATFORM_APP_IDS},
     **{f"PALM_{name.upper()}_SECRET": f"real-{name}-secret" for name in PLATFORM_APP_IDS},
+    "PALM_WECHAT_TOKEN": "a-real-callback-token",
+    "PALM_WECHAT_AES_KEY": base64.b64encode(b"a" * 32).decode().rstrip("="),
 }
 
 
@@ -45,8 +55,31 @@ def test_production_refuses_placeholders() -> None:
         Settings.from_env({k: v for k, v in PROD.items() if k != "PALM_WECHAT_URL"})
 
 
-def test_production_with_real_values() -> None:
-    settings = Settings.from_env(PROD)
+def _wechatpay_files(tmp_path: Path) -> dict[str, str]:
+    merchant, platform = (rsa.generate_private_key(public_exponent=65537, key_size=2048)
+                          for _ in range(2))  # fmt: skip
+    (tmp_path / "merchant.pem").write_bytes(
+        merchant.private_bytes(Encoding.PEM, PrivateFormat.PKCS8, NoEncryption())
+    )
+    (tmp_path / "platform.pem").write_bytes(
+        platform.public_key().public_bytes(Encoding.PEM, PublicFormat.SubjectPublicKeyInfo)
+    )
+    return {
+        "PALM_WECHATPAY_PRIVATE_KEY_FILE": str(tmp_path / "merchant.pem"),
+        "PALM_WECHATPAY_CERT_SERIAL": "5157F09EFDC096DE15EBE81A47057A7232F1B8E1",
+        "PALM_WECHATPAY_API_V3_KEY": "k" * 32,
+        "PALM_WECHATPAY_PLATFORM_PUBLIC_KEY_FILE": str(tmp_path / "platform.pem"),
+        "PALM_WECHATPAY_PLATFORM_SERIAL": "PUB_KEY_ID_0114232134912410000000000000",
+    }
+
+
+def test_production_refuses_derived_wechatpay_keys() -> None:
+    with pytest.raises(SettingsError, match="wechatpay: development keys"):
+        Settings.from_env(PROD)
+
+
+def test_production_with_real_values(tmp_path: Path) -> None:
+    settings = Settings.from_env({**PROD, **_wechatpay_files(tmp_path)})
     assert settings.env == "production"
     assert not settings.seed_demo
     assert settings.secret_keys == (("k1", b"k" * 32),)

@@ -1,0 +1,130 @@
+"""12345 requests in the chat: "我要反映…" (or after an unanswered question), consent to be
+called back, the ticket number; and "工单进度" for where a request stands."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from bot import filters, replies
+from bot.context import Context
+from bot.router import Router
+from services.bot.residents import phone_of
+from services.hotline import progress, tickets
+from services.privacy import mask_phone
+
+FILE = (
+    r"^\s*(?:我要反映|我要投诉|我要举报|反映|投诉|举报|report|complain(?:t)?)(?![a-z])"
+    r"[\s:：,，]*(.*)$"
+)
+PROGRESS = (
+    r"(工单进度|查询工单|我的工单|工单\s*(WH\d{6,})|ticket status|my ticket|ticket\s+(WH\d{6,}))"
+)
+_PHONE = re.compile(r"^\+?(?:86)?(1\d{10})$")
+_YES = {"同意", "好", "好的", "可以", "是", "yes", "y", "ok", "agree"}
+_ANONYMOUS = {"匿名", "不同意", "不", "否", "no", "n", "anonymous"}
+_CANCEL = {"取消", "算了", "cancel", "stop"}
+
+
+async def draft(ctx: Context, description: str) -> replies.Reply:
+    """Keep the request and ask whether the platform may call back (consent first)."""
+    resident = await ctx.resident()
+    phone = phone_of(resident, ctx.deps.cipher) if resident is not None else None
+    await ctx.set_state("hotline:consent", {"description": description, "phone": bool(phone)})
+    quoted = description if len(description) <= 60 else description[:60] + "…"
+    if phone:
+        ask = ctx.say(
+            f"是否同意把您绑定的手机号 {mask_phone(phone)} 提供给承办单位回访？"
+            "回复“同意”、“匿名”或“取消”。",
+            f"May the hotline call you back on {mask_phone(phone)}? "
+            "Reply “yes”, “anonymous” or “cancel”.",
+        )
+    else:
+        ask = ctx.say(
+            "如同意承办单位回访，请回复您的手机号；也可回复“匿名”提交或“取消”。",
+            "To be called back, reply with your phone number; or reply “anonymous” or “cancel”.",
+        )
+    return replies.Text(ctx.say(f"将向12345提交：「{quoted}」\n", f"To 12345: “{quoted}”\n") + ask)
+
+
+async def _file(ctx: Context, description: str, phone: str | None) -> replies.Reply:
+    resident = await ctx.resident()
+    filing = tickets.Filing(
+        openid=ctx.openid,
+        description=description,
+        contact_phone=phone,
+        resident_id=resident.id if resident is not None else None,
+        lang=ctx.lang,
+        source_key=ctx.message.dedupe_key,
+    )
+    ticket = await tickets.file(ctx.deps.cipher, filing, ctx.now)
+    await ctx.clear_state()
+    return replies.Text(
+        ctx.say(
+            f"已提交12345热线，工单号 {ticket.number}。办理进展会在这里通知您，"
+            "发送“工单进度”可随时查询。",
+            f"Filed with the 12345 hotline: ticket {ticket.number}. We will tell you here as it "
+            "moves on; send “ticket status” any time.",
+        )
+    )
+
+
+async def _progress(ctx: Context, number: str | None) -> replies.Reply:
+    ticket = await tickets.find(ctx.openid, number)
+    if ticket is None:
+        return replies.Text(ctx.say("没有找到您的工单。", "No such ticket of yours."))
+    ticket = await progress.refresh(ctx.deps, ticket, relay=False)
+    lines = [ctx.say(f"工单 {ticket.number}：", f"Ticket {ticket.number}:")]
+    for event in await tickets.history(ticket):
+        zh, en = progress.STATUS_TEXT[event.status]
+        when = event.at.astimezone(progress.CHINA).strftime("%m-%d %H:%M")
+        note = f" {event.note}" if event.note else ""
+        lines.append(f"{when} {ctx.say(zh, en)}{note}")
+    if len(lines) == 1:
+        lines.append(ctx.say("已记录，正在提交12345。", "Recorded, being sent to 12345."))
+    return replies.Text("\n".join(lines))
+
+
+def router() -> Router:
+    hotline = Router("hotline")
+
+    @hotline.on(filters.state("hotline:consent"), filters.text())
+    async def consent(ctx: Context, state: dict[str, Any], text: str) -> replies.Reply:
+        answer, description = text.strip().casefold(), str(state["description"])
+        phone = _PHONE.match(answer.replace(" ", "").replace("-", ""))
+        if answer in _CANCEL:
+            await ctx.clear_state()
+            return replies.Text(ctx.say("已取消，未提交。", "Cancelled; nothing was filed."))
+        if phone:
+            return await _file(ctx, description, phone[1])
+        if answer in _YES and state.get("phone"):
+            resident = await ctx.resident()
+            known = phone_of(resident, ctx.deps.cipher) if resident is not None else None
+            return await _file(ctx, description, known)
+        if answer in _ANONYMOUS:
+            return await _file(ctx, description, None)
+        return await draft(ctx, description)  # not an answer: ask again
+
+    @hotline.on(filters.state("hotline:describe"), filters.text())
+    async def described(ctx: Context, state: dict[str, Any], text: str) -> replies.Reply:
+        return await draft(ctx, text)
+
+    @hotline.on(
+        filters.state("kb:offer"), filters.pattern(r"^\s*(反映|提交|转12345|file it|submit)\s*$")
+    )
+    async def file_unanswered(ctx: Context, state: dict[str, Any], **_: Any) -> replies.Reply:
+        return await draft(ctx, str(state["question"]))
+
+    @hotline.on(filters.pattern(FILE, re.IGNORECASE | re.DOTALL))
+    async def report(ctx: Context, match: re.Match[str]) -> replies.Reply:
+        description = match[1].strip()
+        if description:
+            return await draft(ctx, description)
+        await ctx.set_state("hotline:describe")
+        return replies.Text(ctx.say("请描述您要反映的问题。", "Please describe the problem."))
+
+    @hotline.on(filters.pattern(PROGRESS))
+    async def ticket_progress(ctx: Context, match: re.Match[str]) -> replies.Reply:
+        return await _progress(ctx, match[2] or match[3])
+
+    return hotline

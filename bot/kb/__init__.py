@@ -1,0 +1,1 @@
+"""The knowledge base shipped with the bot: its articles live in ``articles/``."""

@@ -1,0 +1,110 @@
+"""The chat bot's records: 12345 tickets and their progress, knowledge-base edits, chat messages."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any
+
+from tortoise import fields
+from tortoise.models import Model
+
+from models.residents import Resident
+
+
+class TicketStatus(StrEnum):
+    QUEUED = "queued"  # recorded here, not yet accepted by the 12345 platform
+    ACCEPTED = "accepted"  # 已受理
+    ASSIGNED = "assigned"  # 已派单
+    PROCESSING = "processing"  # 办理中
+    REPLIED = "replied"  # 已办结
+    CLOSED = "closed"  # 已回访, nothing more will happen
+
+
+class Ticket(Model):
+    """A 12345 request filed through the bot, with who filed it and where it stands."""
+
+    id = fields.BigIntField(primary_key=True)
+    number = fields.CharField(max_length=20, unique=True)  # ours, told to the resident
+    platform_no = fields.CharField(max_length=40, null=True, unique=True)  # the hotline's
+    openid = fields.CharField(max_length=64, db_index=True)  # the chat the progress goes to
+    resident: fields.ForeignKeyNullableRelation[Resident] = fields.ForeignKeyField(
+        "palm.Resident", related_name="tickets", null=True, on_delete=fields.SET_NULL
+    )
+    category = fields.CharField(max_length=32)
+    description_enc = fields.TextField()
+    contact_enc = fields.TextField(null=True)  # a phone number, only with consent
+    consent = fields.BooleanField(default=False)
+    lang = fields.CharField(max_length=2, default="zh")  # the language progress is told in
+    status = fields.CharEnumField(TicketStatus, default=TicketStatus.QUEUED)
+    last_seq = fields.IntField(default=0)  # the newest platform event applied
+    source_key = fields.CharField(max_length=200, unique=True)  # the message that filed it
+    created_at = fields.DatetimeField(auto_now_add=True)
+    updated_at = fields.DatetimeField(auto_now=True)
+
+    events: fields.ReverseRelation[TicketEvent]
+
+    class Meta:
+        table = "bot_tickets"
+
+
+class TicketEvent(Model):
+    """One status change reported by the platform, numbered by its sequence."""
+
+    id = fields.BigIntField(primary_key=True)
+    ticket: fields.ForeignKeyRelation[Ticket] = fields.ForeignKeyField(
+        "palm.Ticket", related_name="events", on_delete=fields.CASCADE
+    )
+    seq = fields.IntField()
+    status = fields.CharEnumField(TicketStatus)
+    note = fields.CharField(max_length=500, default="")
+    at = fields.DatetimeField()
+
+    class Meta:
+        table = "bot_ticket_events"
+        unique_together = (("ticket", "seq"),)
+
+
+class KbArticle(Model):
+    """An operator's version of a knowledge-base article. It wins over the file of that slug."""
+
+    id = fields.BigIntField(primary_key=True)
+    slug = fields.CharField(max_length=80, unique=True)
+    title = fields.CharField(max_length=120)
+    title_en = fields.CharField(max_length=200, default="")
+    body = fields.TextField()
+    body_en = fields.TextField(default="")
+    service = fields.CharField(max_length=32)
+    source = fields.CharField(max_length=300)
+    keywords: list[str] = fields.JSONField(default=list)
+    hidden = fields.BooleanField(default=False)  # withdrawn by an operator
+    edited_by = fields.UUIDField(null=True)
+    edited_at = fields.DatetimeField(auto_now=True)
+
+    class Meta:
+        table = "bot_kb_articles"
+
+
+class CustomMessageStatus(StrEnum):
+    PENDING = "pending"
+    SENT = "sent"
+    BLOCKED = "blocked"  # msgSecCheck did not pass the text: never sent
+    FAILED = "failed"  # WeChat refused for good (window closed, user gone) or retries ran out
+
+
+class CustomMessage(Model):
+    """A customer-service message queued for one chat user, sent once through the outbox."""
+
+    id = fields.BigIntField(primary_key=True)
+    key = fields.CharField(max_length=200, unique=True)
+    openid = fields.CharField(max_length=64, db_index=True)
+    msgtype = fields.CharField(max_length=20)
+    payload: dict[str, Any] = fields.JSONField()
+    check_text = fields.BooleanField(default=False)  # pass msgSecCheck before sending
+    status = fields.CharEnumField(CustomMessageStatus, default=CustomMessageStatus.PENDING)
+    attempts = fields.IntField(default=0)
+    last_error = fields.CharField(max_length=200, null=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+    sent_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "bot_custom_messages"

@@ -1,0 +1,94 @@
+"""Credit accounts: who a credit code stands for, and the identity the platform knows them by."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Protocol
+
+from redis.asyncio import Redis
+from tortoise.exceptions import IntegrityError
+
+from integrations.credit.models import CreditIdentity
+from models.credit import CreditAccount
+from models.residents import Resident, ResidentStatus
+from services.codes import text as code_text
+from services.codes.errors import CodeRejected
+from services.codes.fields import Purpose, Subject, SubjectKind
+from services.codes.issue import Issuer
+from services.codes.keyring import Keyring
+from services.codes.online import IssuedCode, issue_online, verify_online
+from services.errors import NotFound, PermissionDenied, UpstreamUnavailable
+from services.privacy import FieldCipher
+
+
+class CodeKeys(Protocol):
+    """The signing key and keyring snapshot (``services.codes.snapshot.KeyCache`` is one)."""
+
+    async def issuer(self) -> Issuer: ...
+
+    async def keyring(self) -> Keyring: ...
+
+
+def identity_of(resident: Resident, cipher: FieldCipher) -> CreditIdentity:
+    """The verified identity the credit platform is asked about."""
+    if resident.verified_at is None or not (resident.id_number_enc and resident.name_enc):
+        raise PermissionDenied(
+            "real_name_required", "请先完成实名认证。", "Verify your real name first."
+        )
+    return CreditIdentity(
+        id_type=resident.id_type or "id_card",  # type: ignore[arg-type]
+        id_number=cipher.decrypt(resident.id_number_enc, field="id_number"),
+        name=cipher.decrypt(resident.name_enc, field="name"),
+    )
+
+
+async def account_of(resident: Resident) -> CreditAccount:
+    """The resident's credit account, opened on first use."""
+    account = await CreditAccount.get_or_none(resident_id=resident.id)
+    if account is not None:
+        return account
+    try:
+        return await CreditAccount.create(resident=resident)
+    except IntegrityError:  # opened by a concurrent request
+        return await CreditAccount.get(resident_id=resident.id)
+
+
+async def issue_code(
+    resident: Resident, cipher: FieldCipher, keys: CodeKeys, *, now: datetime
+) -> IssuedCode:
+    """A credit code to show a merchant: one minute, one scan, the account id as subject."""
+    identity_of(resident, cipher)  # no code for someone the platform cannot be asked about
+    account = await account_of(resident)
+    try:
+        issuer = await keys.issuer()
+    except NotFound:  # no issuer key yet: a set-up gap, not the resident's mistake
+        raise UpstreamUnavailable(
+            "codes_unavailable",
+            "暂时无法生成信用码，请稍后再试。",
+            "Credit codes cannot be issued right now; please try again later.",
+            retry_after=60,
+        ) from None
+    subject = Subject.from_uuid(account.id)
+    return issue_online(issuer, Purpose.CREDIT, subject, now=int(now.timestamp()))
+
+
+async def account_from_code(
+    raw_text: str, redis: Redis, keys: CodeKeys, *, now: datetime
+) -> CreditAccount | None:
+    """Verify a scanned credit code and spend it; the account it names, if still open."""
+    try:
+        raw = code_text.decode(raw_text.strip())
+    except ValueError:
+        raise CodeRejected("malformed") from None
+    keyring = await keys.keyring()
+    verified = await verify_online(
+        redis, raw, keyring, purpose=Purpose.CREDIT, now=int(now.timestamp())
+    )
+    if verified.subject.encoded[0] != SubjectKind.UUID:
+        raise CodeRejected("malformed")
+    account_id = uuid.UUID(bytes=verified.subject.encoded[1:])
+    account = await CreditAccount.get_or_none(id=account_id).prefetch_related("resident")
+    if account is None or account.resident.status != ResidentStatus.ACTIVE:
+        return None
+    return account

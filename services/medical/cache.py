@@ -1,0 +1,97 @@
+"""Platform answers cached in Redis, encrypted (AES-256-GCM), for minutes at most.
+
+Entries belong to an *owner*: the resident reading their own records (``r:<id>``), a
+delegation a delegate reads through (``d:<id>``), or a consent a clinician reads under
+(``c:<id>``). Each owner's keys are indexed, so ending a delegation drops its entries at once.
+Key names carry a keyed hash of the query, never the query; the value's associated data is
+the key name, so an entry copied under another key does not decrypt.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from cryptography.exceptions import InvalidTag
+from redis.asyncio import Redis
+
+from services import jobs
+from services.privacy import FieldCipher
+
+_ENTRY = "palm:medical:cache:"
+_INDEX = "palm:medical:cache-index:"
+DROP_TOPIC = "medical.cache.drop"
+
+
+@dataclass(frozen=True, slots=True)
+class Cached:
+    body: str
+    fetched_at: float
+
+
+def delegation_owner(delegation_id: uuid.UUID) -> str:
+    return f"d:{delegation_id.hex}"
+
+
+class MedicalCache:
+    """One owner's cached answers."""
+
+    def __init__(self, redis: Redis, cipher: FieldCipher, owner: str, keep_seconds: int) -> None:
+        self._redis, self._cipher, self._owner = redis, cipher, owner
+        self._keep = keep_seconds
+
+    def _key(self, query: str) -> str:
+        digest = self._cipher.lookup_hash(f"{self._owner}\x00{query}", field="medical_cache")
+        return f"{_ENTRY}{self._owner}:{digest[:40]}"
+
+    async def get(self, query: str) -> Cached | None:
+        key = self._key(query)
+        raw = await self._redis.get(key)
+        if raw is None:
+            return None
+        try:
+            token = raw.decode() if isinstance(raw, bytes) else str(raw)
+            data = json.loads(self._cipher.decrypt(token, field=key))
+        except (ValueError, KeyError, InvalidTag):  # a key rotated away, or tampered: refetch
+            return None
+        return Cached(str(data["b"]), float(data["t"]))
+
+    async def put(self, query: str, body: str, fetched_at: float) -> None:
+        key = self._key(query)
+        value = self._cipher.encrypt(json.dumps({"t": fetched_at, "b": body}), field=key)
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.set(key, value.encode(), ex=self._keep)
+            pipe.sadd(_INDEX + self._owner, key)
+            pipe.expire(_INDEX + self._owner, self._keep)
+            await pipe.execute()
+
+
+async def drop_owner(redis: Redis, owner: str) -> int:
+    """Delete every cached answer of ``owner``; the number of entries dropped."""
+    index = _INDEX + owner
+    keys = [k.decode() if isinstance(k, bytes) else str(k) for k in await redis.smembers(index)]
+    dropped = int(await redis.delete(*keys)) if keys else 0
+    await redis.delete(index)
+    return dropped
+
+
+async def drop_for(redis: Redis, delegation_id: uuid.UUID) -> int:
+    """Forget what was cached for a delegation (it ended): the number of entries dropped."""
+    return await drop_owner(redis, delegation_owner(delegation_id))
+
+
+async def forget_delegation(delegation_id: uuid.UUID, ended_at: datetime) -> None:
+    """Call where a delegation ends (in its transaction): its cache is dropped after commit."""
+    key = f"{DROP_TOPIC}:{delegation_id}:{ended_at.timestamp():.6f}"
+    payload = {"delegation": str(delegation_id)}
+    await jobs.add(DROP_TOPIC, payload, key=key)
+    # Again a minute later, for what a request already under way when it ended put back.
+    await jobs.add(DROP_TOPIC, payload, key=key + ":late", delay_seconds=60)
+
+
+@jobs.REGISTRY.handles(DROP_TOPIC)
+async def _drop(deps: Any, payload: dict[str, Any]) -> None:
+    await drop_for(deps.redis, uuid.UUID(payload["delegation"]))

@@ -1,0 +1,155 @@
+"""Evidence images: checked by content (JPEG or PNG only), cleaned, encrypted at rest.
+
+An image is read by its bytes, never by what the client says it is; its pixel count is checked
+before any decoding (a small file can unpack to gigabytes); it is re-encoded, which drops EXIF
+(a phone photo's GPS position) and anything appended to the file. The file in the data
+directory is encrypted with the field cipher, bound to its row's id.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import hashlib
+import io
+import uuid
+import warnings
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Final
+
+from PIL import Image, ImageOps
+
+from models.talent_applications import TalentApplication, TalentEvidence
+from services import jobs
+from services.deps import Deps
+from services.privacy import FieldCipher
+from services.talent import errors
+
+MAX_BYTES: Final = 5 * 1024 * 1024
+MAX_PIXELS: Final = 24_000_000  # 6000 × 4000: any phone photo WeChat hands over fits
+MAX_PER_APPLICATION: Final = 6
+UNATTACHED_HOURS: Final = 24
+_MAGIC: Final = {b"\xff\xd8\xff": "JPEG", b"\x89PNG\r\n\x1a\n": "PNG"}
+CONTENT_TYPES: Final = {"JPEG": "image/jpeg", "PNG": "image/png"}
+
+
+@dataclass(frozen=True, slots=True)
+class CleanImage:
+    data: bytes
+    content_type: str
+    width: int
+    height: int
+
+
+def _refuse(code: str, zh: str, en: str) -> Exception:
+    return errors.evidence_rejected(code, zh, en)
+
+
+def clean(data: bytes) -> CleanImage:
+    """Check an upload and re-encode it without metadata; refuses anything else."""
+    if len(data) > MAX_BYTES:
+        raise _refuse("talent_evidence_too_large", "图片不能超过5MB。", "Images are 5 MB at most.")
+    kind = next((k for magic, k in _MAGIC.items() if data.startswith(magic)), None)
+    if kind is None:
+        raise _refuse("talent_evidence_type", "仅支持JPEG或PNG图片。", "Only JPEG or PNG images.")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            image: Image.Image = Image.open(io.BytesIO(data), formats=[kind])
+            pixels = image.width * image.height
+            if pixels <= MAX_PIXELS:
+                image.load()
+                image = ImageOps.exif_transpose(image)  # keep it upright once EXIF is gone
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        pixels = MAX_PIXELS + 1
+    except (OSError, ValueError, SyntaxError):
+        raise _refuse(
+            "talent_evidence_unreadable", "图片无法识别。", "The image cannot be read."
+        ) from None
+    if pixels > MAX_PIXELS:
+        raise _refuse(
+            "talent_evidence_too_large", "图片像素过多。", "The image has too many pixels."
+        )
+    out = io.BytesIO()
+    if kind == "JPEG":
+        image.convert("RGB").save(out, "JPEG", quality=90)
+    else:
+        image.save(out, "PNG", optimize=False)
+    return CleanImage(out.getvalue(), CONTENT_TYPES[kind], image.width, image.height)
+
+
+def _file(data_dir: Path, resident_id: uuid.UUID, evidence_id: uuid.UUID) -> Path:
+    return data_dir / "evidence" / resident_id.hex / f"{evidence_id.hex}.enc"
+
+
+def _aad(evidence_id: uuid.UUID) -> str:
+    return f"talent_evidence:{evidence_id}"
+
+
+def _write(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    partial = path.with_suffix(".part")
+    partial.touch(mode=0o600)
+    partial.write_text(text)
+    partial.replace(path)  # atomic: a reader never sees half a file
+
+
+async def store(
+    resident_id: uuid.UUID, data: bytes, *, cipher: FieldCipher, data_dir: Path
+) -> TalentEvidence:
+    """Keep one uploaded image for the resident's next application."""
+    image = await asyncio.to_thread(clean, data)
+    evidence_id = uuid.uuid4()
+    path = _file(data_dir, resident_id, evidence_id)
+    sealed = cipher.encrypt(base64.b64encode(image.data).decode(), field=_aad(evidence_id))
+    await asyncio.to_thread(_write, path, sealed)
+    return await TalentEvidence.create(
+        id=evidence_id,
+        resident_id=resident_id,
+        content_type=image.content_type,
+        size=len(image.data),
+        width=image.width,
+        height=image.height,
+        sha256=hashlib.sha256(image.data).hexdigest(),
+        path=str(path.relative_to(data_dir)),
+    )
+
+
+async def read(evidence: TalentEvidence, *, cipher: FieldCipher, data_dir: Path) -> bytes:
+    """The image bytes, decrypted (for the operator who reviews the application)."""
+    try:
+        sealed = await asyncio.to_thread((data_dir / evidence.path).read_text)
+    except FileNotFoundError:  # the data directory lost it (restored from another backup)
+        raise errors.evidence_missing() from None
+    return base64.b64decode(cipher.decrypt(sealed, field=_aad(evidence.id)))
+
+
+async def attach(
+    resident_id: uuid.UUID, ids: list[uuid.UUID], application: TalentApplication
+) -> None:
+    """Attach the resident's unused uploads to an application (inside its transaction)."""
+    unique = set(ids)
+    attached = await TalentEvidence.filter(
+        id__in=unique, resident_id=resident_id, application_id__isnull=True
+    ).update(application_id=application.id)
+    if attached != len(unique):
+        raise errors.evidence_not_found()
+
+
+async def purge_unattached(data_dir: Path, now: datetime) -> int:
+    """Delete uploads no application took within a day (the file first, then the row)."""
+    stale = await TalentEvidence.filter(
+        application_id__isnull=True, created_at__lt=now - timedelta(hours=UNATTACHED_HOURS)
+    )
+    for row in stale:
+        (data_dir / row.path).unlink(missing_ok=True)
+        await row.delete()
+    return len(stale)
+
+
+@jobs.REGISTRY.every("talent.purge_evidence", "17 3 * * *")
+async def purge_job(deps: Deps) -> None:
+    """Cron: drop evidence uploaded but never attached to an application."""
+    await purge_unattached(deps.settings.data_dir, datetime.now(UTC))

@@ -1,0 +1,117 @@
+"""Redemption history: a resident's own, a merchant's day with totals, operators' CSV by month."""
+
+from __future__ import annotations
+
+import csv
+import io
+import uuid
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from tortoise.functions import Count
+
+from models.organisations import Organisation
+from models.talent_benefits import TalentBenefit, TalentRedemption
+from services.errors import InvalidInput
+from services.talent.clock import day_bounds, month_start
+
+MAX_MONTHS = 24
+CSV_COLUMNS = (
+    "month", "benefit", "benefit_name", "merchant", "merchant_name", "tier", "redemptions",
+)  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class MerchantDay:
+    day: date
+    items: list[TalentRedemption]
+    totals: dict[str, int]  # benefit code → redemptions that day
+
+
+async def for_resident(
+    resident_id: uuid.UUID, *, limit: int, before: datetime | None = None
+) -> list[TalentRedemption]:
+    """The resident's redemptions, own card and family sub-cards, newest first."""
+    query = TalentRedemption.filter(card__resident_id=resident_id)
+    if before is not None:
+        query = query.filter(redeemed_at__lt=before)
+    return (
+        await query.prefetch_related("benefit", "merchant", "card")
+        .order_by("-redeemed_at")
+        .limit(limit)
+    )
+
+
+async def for_merchant_day(merchant_code: str, day: date, *, limit: int = 1000) -> MerchantDay:
+    """One local day's redemptions at the merchant, with totals per benefit."""
+    start, end = day_bounds(day)
+    items = (
+        await TalentRedemption.filter(
+            merchant__code=merchant_code, redeemed_at__gte=start, redeemed_at__lt=end
+        )
+        .prefetch_related("benefit", "card")
+        .order_by("-redeemed_at")
+        .limit(limit)
+    )
+    totals = await (
+        TalentRedemption.filter(
+            merchant__code=merchant_code, redeemed_at__gte=start, redeemed_at__lt=end
+        )
+        .annotate(n=Count("id"))
+        .group_by("benefit__code")
+        .values("benefit__code", "n")
+    )
+    return MerchantDay(day, items, {row["benefit__code"]: row["n"] for row in totals})
+
+
+def months(first: date, last: date) -> list[tuple[int, int]]:
+    """Every (year, month) from ``first`` to ``last``, both included; at most 24."""
+    span = (last.year - first.year) * 12 + last.month - first.month + 1
+    if span < 1 or span > MAX_MONTHS:
+        raise InvalidInput(
+            "talent_report_range",
+            f"报表范围须为1至{MAX_MONTHS}个月。",
+            f"A report covers 1 to {MAX_MONTHS} months, the first not after the last.",
+        )
+    index = first.year * 12 + first.month - 1
+    return [divmod(i, 12) for i in range(index, index + span)]
+
+
+async def monthly_csv(first: date, last: date) -> str:
+    """Redemptions counted by month (local time), benefit and tier, as CSV for a spreadsheet."""
+    counted: Counter[tuple[str, int, str]] = Counter()
+    for year, month0 in months(first, last):
+        start = month_start(year, month0 + 1)
+        end = month_start(year + (month0 + 1) // 12, (month0 + 1) % 12 + 1)
+        rows: list[dict[str, Any]] = await (
+            TalentRedemption.filter(redeemed_at__gte=start, redeemed_at__lt=end)
+            .annotate(n=Count("id"))
+            .group_by("benefit_id", "tier")
+            .values("benefit_id", "tier", "n")
+        )
+        for row in rows:
+            counted[(f"{year}-{month0 + 1:02d}", row["benefit_id"], str(row["tier"]))] += row["n"]
+    catalogue = {
+        b.id: b
+        for b in await TalentBenefit.filter(id__in={k[1] for k in counted}).prefetch_related(
+            "merchant"
+        )
+    }
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(CSV_COLUMNS)
+    for (month, benefit_id, tier), n in sorted(
+        counted.items(), key=lambda kv: (kv[0][0], catalogue[kv[0][1]].code, kv[0][2])
+    ):
+        benefit = catalogue[benefit_id]
+        merchant: Organisation = benefit.merchant
+        writer.writerow([month, benefit.code, _cell(benefit.name_zh), merchant.code,
+                         _cell(merchant.name_zh), tier, n])  # fmt: skip
+    return out.getvalue()
+
+
+def _cell(text: str) -> str:
+    """Neutralise spreadsheet formulas (CSV injection) in operator-entered names."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text

@@ -1,0 +1,57 @@
+"""What a rider sees of their rides: trips page by page, and a monthly statement."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date
+
+from tortoise.functions import Count, Sum
+
+from models.transit_trips import Trip, TripStatus
+
+
+async def trips_page(account_id: uuid.UUID, *, before: int | None, limit: int) -> list[Trip]:
+    """Newest first; ``before`` is the last trip id of the previous page (keyset paging)."""
+    query = Trip.filter(account_id=account_id)
+    if before is not None:
+        query = query.filter(id__lt=before)
+    return await query.order_by("-id").limit(limit)
+
+
+@dataclass(frozen=True, slots=True)
+class Statement:
+    month: str
+    trips: int
+    fares_fen: int
+    full_fares_fen: int  # what the same rides cost at the full fare
+    paid_fen: int
+    owed_fen: int
+    unsettled_fen: int
+    by_line: dict[str, int]
+
+
+async def monthly(account_id: uuid.UUID, year: int, month: int) -> Statement:
+    first = date(year, month, 1)
+    after = date(year + month // 12, month % 12 + 1, 1)
+    rows = await (
+        Trip.filter(account_id=account_id, service_date__gte=first, service_date__lt=after)
+        .group_by("line", "status")
+        .annotate(n=Count("id"), fare=Sum("fare_fen"), base=Sum("base_fare_fen"))
+        .values("line", "status", "n", "fare", "base")
+    )
+    by_status: dict[str, int] = {}
+    by_line: dict[str, int] = {}
+    for row in rows:
+        by_status[row["status"]] = by_status.get(row["status"], 0) + int(row["fare"] or 0)
+        by_line[row["line"]] = by_line.get(row["line"], 0) + int(row["n"])
+    return Statement(
+        month=f"{year:04d}-{month:02d}",
+        trips=sum(by_line.values()),
+        fares_fen=sum(by_status.values()),
+        full_fares_fen=sum(int(r["base"] or 0) for r in rows),
+        paid_fen=by_status.get(TripStatus.SETTLED.value, 0),
+        owed_fen=by_status.get(TripStatus.FAILED.value, 0),
+        unsettled_fen=by_status.get(TripStatus.UNSETTLED.value, 0),
+        by_line=by_line,
+    )

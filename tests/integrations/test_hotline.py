@@ -1,0 +1,89 @@
+"""The 12345 hotline adapter against its simulator: signed calls, tickets, progress, pushes."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import replace
+from datetime import UTC, datetime
+
+import pytest
+from aiohttp.test_utils import TestClient
+
+from integrations.base import PlatformError, PlatformUnavailable
+from integrations.hotline.client import HotlineClient, push_is_signed
+from integrations.signing import signed_headers
+from palm import keys
+from tests.helpers import sim
+
+
+def _client(client: TestClient, **changes: object) -> HotlineClient:
+    platform = replace(client.app[keys.PLATFORMS]["hotline"], **changes)  # type: ignore[arg-type]
+    return HotlineClient(client.app[keys.HTTP], platform)
+
+
+async def test_a_ticket_is_created_once_per_external_id(client: TestClient) -> None:
+    hotline = _client(client)
+    now = datetime.now(UTC)
+    first = await hotline.create_ticket(
+        external_id="WH260101000001",
+        category="CS",
+        content="路灯不亮",
+        contact_phone=None,
+        reported_at=now,
+    )
+    again = await hotline.create_ticket(
+        external_id="WH260101000001",
+        category="CS",
+        content="路灯不亮",
+        contact_phone=None,
+        reported_at=now,
+    )
+    assert first.ticket_no == again.ticket_no
+    assert first.status == "accepted"
+    await sim(
+        client,
+        "hotline",
+        "POST",
+        f"/_sim/tickets/{first.ticket_no}/progress",
+        json={"status": "assigned", "note": "已派单"},
+    )
+    progress = await hotline.ticket_progress(first.ticket_no)
+    assert progress.external_id == "WH260101000001"
+    assert [(e.seq, e.status) for e in progress.events] == [(1, "accepted"), (2, "assigned")]
+    assert progress.status == "assigned"
+
+
+async def test_business_errors_and_signatures(client: TestClient) -> None:
+    hotline, now = _client(client), datetime.now(UTC)
+    with pytest.raises(PlatformError) as unknown:
+        await hotline.create_ticket(
+            external_id="WH1", category="XX", content="x", contact_phone=None, reported_at=now
+        )
+    assert unknown.value.code == 20002
+    with pytest.raises(PlatformError) as missing:
+        await hotline.ticket_progress("SD-none")
+    assert missing.value.code == 20003
+    with pytest.raises(PlatformError) as forged:
+        await _client(client, secret="placeholder-wrong").ticket_progress("SD-none")
+    assert forged.value.code == 10005
+    await sim(client, "hotline", "POST", "/_sim/latency", json={"seconds": 0.5})
+    with pytest.raises(PlatformUnavailable):
+        await _client(client, timeout=0.1).ticket_progress("SD-none")
+
+
+def test_pushes_are_verified_like_requests() -> None:
+    from integrations.base import Platform
+
+    platform = Platform("hotline", "http://x", "palm-weihai", "s3cret")
+    body, now = b'{"event":"ticket.progress"}', time.time()
+    headers = signed_headers(platform, "POST", "/api/v1/hotline/callback", body, now=now)
+    assert push_is_signed(platform, headers, "POST", "/api/v1/hotline/callback", body, now=now)
+    assert not push_is_signed(
+        platform, headers, "POST", "/api/v1/hotline/callback", body + b" ", now=now
+    )
+    assert not push_is_signed(platform, headers, "POST", "/other", body, now=now)
+    assert not push_is_signed(
+        platform, headers, "POST", "/api/v1/hotline/callback", body, now=now + 600
+    )
+    other = replace(platform, app_id="someone-else")
+    assert not push_is_signed(other, headers, "POST", "/api/v1/hotline/callback", body, now=now)
