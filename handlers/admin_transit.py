@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from aiohttp import web
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from models.transit_cards import SpecialCard
 from palm.api import Api, ApiModel, path_uuid
@@ -19,8 +19,14 @@ TRANSIT = {"operator:transit"}
 
 
 class PeriodQuery(ApiModel):
-    first: date = Field(alias="from")
-    last: date = Field(alias="to")
+    first: date = Field(alias="from", ge=date(2000, 1, 1), le=date(2099, 12, 31))
+    last: date = Field(alias="to", ge=date(2000, 1, 1), le=date(2099, 12, 31))
+
+    @model_validator(mode="after")
+    def _a_real_period(self) -> PeriodQuery:
+        if not self.first <= self.last <= self.first + timedelta(days=366):
+            raise ValueError("'to' must be on or after 'from', within a year of it")
+        return self
 
 
 class LinesReport(ApiModel):

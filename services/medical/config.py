@@ -24,7 +24,7 @@ class MedicalConfig:
     """Seconds the circuit stays open before one trial call is let through."""
     consent_seconds: int = 600
     """Validity of a consent code (and of the clinician's view it opens)."""
-    recognition_days: Mapping[str, int] = field(default_factory=lambda: _WINDOWS)
+    recognition_days: Mapping[str, int] = field(default_factory=lambda: dict(_WINDOWS))
     """Days a result stays recognisable by other hospitals, per kind (lab, imaging)."""
 
 
