@@ -111,15 +111,19 @@ class JobQueue:
             sched = TaskiqScheduler(self.broker, [LabelScheduleSource(self.broker)])
             self._tasks.append(asyncio.create_task(run_scheduler_task(sched)))
 
-    async def stop(self) -> None:
+    async def stop(self, grace: float = 10.0) -> None:
+        """Stop at a safe point, but never hang: a job still running after ``grace`` seconds is
+        abandoned here and, its claim lapsing, run again by a live worker (jobs are idempotent)."""
         for task in self._tasks:
             task.cancel()
-        for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-        if isinstance(self.broker, InMemoryBroker):
-            await self.broker.wait_all()  # finish what this process already started
-        await self.broker.shutdown()
+        if self._tasks:
+            _, stuck = await asyncio.wait(self._tasks, timeout=grace)
+            if stuck:
+                log.warning("job receiver did not stop within %ss; abandoning it", grace)
+        with contextlib.suppress(TimeoutError):
+            if isinstance(self.broker, InMemoryBroker):  # finish what this process started
+                await asyncio.wait_for(self.broker.wait_all(), timeout=grace)
+            await asyncio.wait_for(self.broker.shutdown(), timeout=grace)
 
 
 async def jobs_ctx(app: web.Application) -> AsyncIterator[None]:
