@@ -66,6 +66,11 @@ async def claim(
         raise CodeRejected("already_used")
 
 
+async def release(redis: Redis, verified: VerifiedCode) -> None:
+    """Undo a claim whose use did not go through, so the resident's code still works."""
+    await redis.delete(_USED_PREFIX + verified.code_id.hex())
+
+
 async def verify_online(
     redis: Redis,
     code: bytes,

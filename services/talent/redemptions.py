@@ -1,7 +1,8 @@
 """Redeeming a benefit at the gate: one code, one redemption, never past the quota.
 
 The checks that need no lock come first (the code's signature and time, the merchant, the
-tier), then the code is spent in Redis, so of concurrent scans of one code only one goes on.
+tier), then the code is claimed in Redis, so of concurrent scans of one code only one goes on;
+if that one does not commit, the claim is released and the code can still be used.
 The card is re-read under a row lock inside the transaction that moves the quota and records
 the redemption: a card reported lost a moment earlier is refused, and the quota moves by a
 conditional UPDATE (``used < quota``), which holds on PostgreSQL and SQLite alike. The code's
@@ -100,8 +101,13 @@ async def redeem(
                 staff_id=staff_id, holder_key=card.holder_key, code_id=verified.code_id.hex(),
                 tier=card.tier, period_key=period, redeemed_at=now,
             )  # fmt: skip
-    except IntegrityError:
+    except IntegrityError:  # the code id is taken: redeemed before, whatever Redis remembers
         raise CodeRejected("already_used") from None
+    except BaseException:
+        # Nothing was redeemed (quota used up, card lost a moment ago, the database gone):
+        # the resident's code stays good for another try or another benefit.
+        await online.release(redis, verified)
+        raise
     name = mask_name(cipher.decrypt(card.name_enc, field="name"))
     return Redeemed(redemption, name, card, benefit, remaining)
 

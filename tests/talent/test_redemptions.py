@@ -226,3 +226,31 @@ async def test_the_gate_lists_only_its_own_benefits(
     assert resp.status == 200, await resp.text()
     codes = [b["code"] for b in (await resp.json())["items"]]
     assert codes == ["liugong-island-entry", "liugong-island-guide"]
+
+
+async def test_every_visit_in_a_period_redeems_once_under_twenty_concurrent_scans(
+    client: TestClient,
+    talent: dict[str, str],
+    gatekeeper: dict[str, str],
+    officer: dict[str, str],
+    silver_card: dict[str, Any],
+) -> None:
+    """The 2nd, 3rd… visit of a quota-limited benefit: one redemption, clear refusals, no 5xx."""
+    await _benefit(client, officer, "anytime-tea")  # no quota: for the code left unspent
+    for visit in range(1, 5):  # the seeded entry benefit allows 4 a year
+        code = await card_code(client, talent)
+        answers = await asyncio.gather(*(redeem(client, gatekeeper, code) for _ in range(20)))
+        assert sorted(r.status for r in answers) == [201] + [400] * 19, visit
+        bodies = [await r.json(content_type=None) for r in answers]
+        assert [b["remaining"] for b in bodies if "remaining" in b] == [4 - visit]
+        assert {b["code"] for b in bodies if "remaining" not in b} == {"already_used"}
+    assert await TalentQuotaUsage.filter(benefit__code="liugong-island-entry").count() == 1
+    assert (await TalentQuotaUsage.get(benefit__code="liugong-island-entry")).used == 4
+    # A fifth visit is refused, and the refusal does not burn the resident's code.
+    code = await card_code(client, talent)
+    answers = await asyncio.gather(*(redeem(client, gatekeeper, code) for _ in range(20)))
+    assert {r.status for r in answers} <= {400, 409}
+    assert any(r.status == 409 for r in answers)
+    resp = await redeem(client, gatekeeper, code, "anytime-tea")
+    assert resp.status == 201, await resp.text()
+    assert await TalentRedemption.filter(benefit__code="liugong-island-entry").count() == 4
