@@ -11,6 +11,7 @@ from models.talent_benefits import QuotaPeriod, TalentBenefit
 from models.talent_cards import TalentTier, TierRule
 from palm import keys
 from palm.api import Api, ApiModel
+from palm.lists import csv_response
 from services.talent import benefits, history, policy, rules
 
 api = Api("admin")
@@ -139,10 +140,7 @@ async def export_redemptions(request: web.Request, query: TalentReportQuery) -> 
     last = date.fromisoformat(query.to_month + "-01")
     text = await history.monthly_csv(first, last)
     name = f"talent-redemptions-{query.from_month}-{query.to_month}.csv"
-    return web.Response(
-        body=("\ufeff" + text).encode(), content_type="text/csv", charset="utf-8",
-        headers={"Content-Disposition": f'attachment; filename="{name}"'},
-    )  # fmt: skip
+    return csv_response(text, name)
 
 
 @api.post("/api/v1/admin/talent/policy-scan", response=TalentScanQueued, status=202, roles=TALENT)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import uuid
 from collections import Counter
 from dataclasses import dataclass
@@ -14,6 +12,7 @@ from tortoise.functions import Count
 
 from models.organisations import Organisation
 from models.talent_benefits import TalentBenefit, TalentRedemption
+from services import paging
 from services.errors import InvalidInput
 from services.talent.clock import day_bounds, month_start
 
@@ -99,19 +98,13 @@ async def monthly_csv(first: date, last: date) -> str:
             "merchant"
         )
     }
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(CSV_COLUMNS)
+    table: list[list[Any]] = []
     for (month, benefit_id, tier), n in sorted(
         counted.items(), key=lambda kv: (kv[0][0], catalogue[kv[0][1]].code, kv[0][2])
     ):
         benefit = catalogue[benefit_id]
         merchant: Organisation = benefit.merchant
-        writer.writerow([month, benefit.code, _cell(benefit.name_zh), merchant.code,
-                         _cell(merchant.name_zh), tier, n])  # fmt: skip
-    return out.getvalue()
-
-
-def _cell(text: str) -> str:
-    """Neutralise spreadsheet formulas (CSV injection) in operator-entered names."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+        table.append(
+            [month, benefit.code, benefit.name_zh, merchant.code, merchant.name_zh, tier, n]
+        )
+    return paging.csv_text(CSV_COLUMNS, table)
