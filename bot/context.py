@@ -31,6 +31,9 @@ class Context:
     deps: Deps
     now: datetime
     lang: Lang = "zh"
+    # The push's body was signed (encrypted modes): sender and text are WeChat's. A plain push
+    # may be anyone's words under anyone's openid, so nothing private goes back in its reply.
+    proven: bool = True
     _resident: Resident | None = field(default=None, repr=False)
     _resident_loaded: bool = field(default=False, repr=False)
     _state: conversation.State | None = field(default=None, repr=False)

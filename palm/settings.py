@@ -16,6 +16,7 @@ from services.medical.config import MedicalConfig
 from services.ratelimit import Limit
 
 Environment = Literal["development", "production"]
+CallbackMode = Literal["safe", "compatible", "plain"]
 
 
 class SettingsError(ValueError):
@@ -75,6 +76,14 @@ def _aes_key(text: str | None) -> str:
     if not valid:
         raise SettingsError("PALM_WECHAT_AES_KEY must be 43 base64 characters (EncodingAESKey)")
     return text
+
+
+def _callback_mode(text: str | None) -> CallbackMode:
+    """PALM_WECHAT_CALLBACK_MODE: safe (the default), compatible or plain."""
+    mode = text or "safe"
+    if mode not in ("safe", "compatible", "plain"):
+        raise SettingsError("PALM_WECHAT_CALLBACK_MODE must be safe, compatible or plain")
+    return mode  # type: ignore[return-value]
 
 
 def _parse_keys(text: str) -> tuple[tuple[str, bytes], ...]:
@@ -144,6 +153,8 @@ class Settings:
     # The chat bot's message push (服务器配置): Token and EncodingAESKey, set in the WeChat console.
     wechat_token: str = f"{PLACEHOLDER_PREFIX}wechat-token"
     wechat_aes_key: str = field(default_factory=_dev_aes_key)
+    # The console's 消息加解密方式: only "plain" accepts pushes whose body is not signed.
+    wechat_callback_mode: CallbackMode = "safe"
     simulators_host: str = "127.0.0.1"
     simulators_port: int = 8090
     max_body_bytes: int = 1024 * 1024
@@ -186,6 +197,7 @@ class Settings:
             wechatpay_keys=_wechatpay_keys(env, _from_env(env, "wechatpay")),
             wechat_token=env.get("PALM_WECHAT_TOKEN") or f"{PLACEHOLDER_PREFIX}wechat-token",
             wechat_aes_key=_aes_key(env.get("PALM_WECHAT_AES_KEY")),
+            wechat_callback_mode=_callback_mode(env.get("PALM_WECHAT_CALLBACK_MODE")),
             simulators_port=_int(env, "PALM_SIMULATORS_PORT", 8090),
             max_body_bytes=_int(env, "PALM_MAX_BODY_BYTES", 1024 * 1024),
             session_ttl_seconds=_int(env, "PALM_SESSION_TTL", 2 * 3600),

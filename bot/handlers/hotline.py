@@ -8,6 +8,7 @@ from typing import Any
 
 from bot import filters, replies
 from bot.context import Context
+from bot.private import privately
 from bot.router import Router
 from services.bot.residents import phone_of
 from services.hotline import progress, tickets
@@ -28,8 +29,7 @@ _CANCEL = {"取消", "算了", "cancel", "stop"}
 
 async def draft(ctx: Context, description: str) -> replies.Reply:
     """Keep the request and ask whether the platform may call back (consent first)."""
-    resident = await ctx.resident()
-    phone = phone_of(resident, ctx.deps.cipher) if resident is not None else None
+    phone = await _bound_phone(ctx)
     await ctx.set_state("hotline:consent", {"description": description, "phone": bool(phone)})
     quoted = description if len(description) <= 60 else description[:60] + "…"
     if phone:
@@ -47,8 +47,15 @@ async def draft(ctx: Context, description: str) -> replies.Reply:
     return replies.Text(ctx.say(f"将向12345提交：「{quoted}」\n", f"To 12345: “{quoted}”\n") + ask)
 
 
+async def _bound_phone(ctx: Context) -> str | None:
+    """The resident's bound phone, offered for a call-back only to a proven sender."""
+    resident = await ctx.resident() if ctx.proven else None
+    return phone_of(resident, ctx.deps.cipher) if resident is not None else None
+
+
 async def _file(ctx: Context, description: str, phone: str | None) -> replies.Reply:
-    resident = await ctx.resident()
+    # An unproven push files for the chat only: it is not put on anyone's account.
+    resident = await ctx.resident() if ctx.proven else None
     filing = tickets.Filing(
         openid=ctx.openid,
         description=description,
@@ -70,6 +77,10 @@ async def _file(ctx: Context, description: str, phone: str | None) -> replies.Re
 
 
 async def _progress(ctx: Context, number: str | None) -> replies.Reply:
+    return await privately(ctx, await _history(ctx, number))
+
+
+async def _history(ctx: Context, number: str | None) -> replies.Text:
     ticket = await tickets.find(ctx.openid, number)
     if ticket is None:
         return replies.Text(ctx.say("没有找到您的工单。", "No such ticket of yours."))
@@ -97,9 +108,7 @@ def router() -> Router:
             return replies.Text(ctx.say("已取消，未提交。", "Cancelled; nothing was filed."))
         if phone:
             return await _file(ctx, description, phone[1])
-        if answer in _YES and state.get("phone"):
-            resident = await ctx.resident()
-            known = phone_of(resident, ctx.deps.cipher) if resident is not None else None
+        if answer in _YES and state.get("phone") and (known := await _bound_phone(ctx)):
             return await _file(ctx, description, known)
         if answer in _ANONYMOUS:
             return await _file(ctx, description, None)

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from bot import replies
 from bot.context import Context
+from bot.private import privately
 from bot.router import FilterResult, Router
 from services.bot.status_sources import default_registry
 
@@ -65,16 +66,17 @@ def match(ctx: Context) -> FilterResult:
 async def reply_for(ctx: Context, shortcut: Shortcut) -> replies.Text:
     """The page link, then the resident's status (or how to see it)."""
     zh, en = shortcut.label
-    lines = [replies.mini_program_link(ctx.app_id, shortcut.page, ctx.say(zh, en))]
-    resident = await ctx.resident()
+    link = replies.mini_program_link(ctx.app_id, shortcut.page, ctx.say(zh, en))
     if not shortcut.status:
-        lines.append(ctx.say(*shortcut.blurb))
-    elif resident is None or resident.verified_at is None:
-        lines.append(_SIGN_IN[0] if ctx.lang == "zh" else _SIGN_IN[1])
+        return replies.Text(f"{link}\n{ctx.say(*shortcut.blurb)}")
+    resident = await ctx.resident()
+    if resident is None or resident.verified_at is None:
+        line = _SIGN_IN[0] if ctx.lang == "zh" else _SIGN_IN[1]
     else:
         today = ctx.now.date()
-        lines.append(await default_registry().line(shortcut.service, resident.id, ctx.lang, today))
-    return replies.Text("\n".join(lines))
+        line = await default_registry().line(shortcut.service, resident.id, ctx.lang, today)
+    # Even "not signed in" tells who has an account: it too goes only to the openid's owner.
+    return await privately(ctx, replies.Text(f"{link}\n{line}"), public=link)
 
 
 def router() -> Router:

@@ -1,4 +1,4 @@
-"""The callback over HTTP: WeChat's URL check, the three modes, bad signatures, bad XML, retries."""
+"""The callback over HTTP: WeChat's URL check, the modes, bad signatures, bad XML, retries."""
 
 from __future__ import annotations
 
@@ -39,24 +39,12 @@ async def test_safe_mode_reply_is_sealed_for_wechat(client: TestClient, wechat: 
     assert 'data-miniprogram-path="pages/credit/waivers"' in reply["Content"]
 
 
-async def test_plain_mode_replies_in_clear(wechat: WeChat) -> None:
-    content = await wechat.say("o-plain-1", "英才卡", mode="plain")
-    assert 'data-miniprogram-path="pages/talent/card"' in content
-    assert "登录小程序" in content  # a stranger is told how to see their status
-
-
-async def test_compatible_mode_trusts_only_the_sealed_copy(
+async def test_compatible_mode_is_refused_unless_configured(
     client: TestClient, wechat: WeChat
 ) -> None:
-    genuine = text_xml("o-compat-1", "病历")
-    query, body = wechat.seal(genuine, mode="compat")
-    # Someone rewrites the clear copy on the way: the signed, encrypted one is what counts.
-    tampered = body.replace(
-        "<Content><![CDATA[病历]]></Content>", "<Content><![CDATA[免押]]></Content>"
-    )
-    resp = await client.post("/wechat/callback", params=query, data=tampered.encode())
-    reply = xmltodict.parse(wechat.open(await resp.text()))["xml"]
-    assert "pages/medical/records" in reply["Content"]
+    query, body = wechat.seal(text_xml("o-compat-0", "病历"), mode="compat")
+    resp = await client.post("/wechat/callback", params=query, data=body.encode())
+    await problem(resp, 403, "callback_mode_mismatch")
 
 
 async def test_bad_signatures_are_refused_before_any_handler(
@@ -85,7 +73,7 @@ async def test_malformed_xml_is_400(client: TestClient, wechat: WeChat) -> None:
         "<other/>",
         "<xml>hello</xml>",
     ):
-        resp = await client.post("/wechat/callback", params=wechat.query(), data=body.encode())
+        resp = await client.post("/wechat/callback", params=wechat.query(body), data=body.encode())
         await problem(resp, 400, "malformed_message")
     # Signed correctly, but nothing inside decrypts under our key / for our app.
     for sealed in ("bm90IGNpcGhlcnRleHQ=", "AAAA" * 8):
@@ -110,8 +98,7 @@ async def test_a_retried_msgid_gets_no_second_reply(wechat: WeChat) -> None:
     xml = text_xml("o-retry-1", "我要反映 路口红绿灯坏了", msg_id=6_000_000_001)
     first = await wechat.push(xml)
     assert "12345" in first[1]
-    for mode in ("safe", "plain"):  # WeChat's retries, however they come
-        assert await wechat.push(xml, mode) == (200, "success")
+    assert await wechat.push(xml) == (200, "success")  # WeChat's retry, freshly signed
 
 
 async def test_events_are_deduplicated_by_sender_and_time(wechat: WeChat) -> None:

@@ -32,3 +32,13 @@ def test_the_aes_key_must_be_an_encoding_aes_key() -> None:
     key = base64.b64encode(bytes(range(32))).decode().rstrip("=")
     dev = Settings.from_env({"PALM_ENV": "development", "PALM_WECHAT_AES_KEY": key})
     assert dev.wechat_aes_key == key
+
+
+def test_the_callback_mode_is_safe_unless_set() -> None:
+    dev = {"PALM_ENV": "development"}
+    assert Settings.from_env(dev).wechat_callback_mode == "safe"
+    for mode in ("safe", "compatible", "plain"):
+        chosen = Settings.from_env({**dev, "PALM_WECHAT_CALLBACK_MODE": mode})
+        assert chosen.wechat_callback_mode == mode
+    with pytest.raises(SettingsError, match="PALM_WECHAT_CALLBACK_MODE"):
+        Settings.from_env({**dev, "PALM_WECHAT_CALLBACK_MODE": "raw"})
