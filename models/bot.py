@@ -42,6 +42,7 @@ class Ticket(Model):
     updated_at = fields.DatetimeField(auto_now=True)
 
     events: fields.ReverseRelation[TicketEvent]
+    actions: fields.ReverseRelation[TicketAction]
 
     class Meta:
         table = "bot_tickets"
@@ -62,6 +63,41 @@ class TicketEvent(Model):
     class Meta:
         table = "bot_ticket_events"
         unique_together = (("ticket", "seq"),)
+
+
+class ActionKind(StrEnum):
+    FOLLOW_UP = "follow_up"  # 补充诉求: more detail from the resident
+    CHASE = "chase"  # 催办: no progress for too long
+    RATING = "rating"  # 评价: satisfaction with the answer
+
+
+class ActionStatus(StrEnum):
+    PENDING = "pending"  # recorded; the platform has not taken it yet (a job retries)
+    SENT = "sent"  # taken by the platform
+    REFUSED = "refused"  # the platform said no (its code in ``error``)
+
+
+class TicketAction(Model):
+    """Something the resident did to a ticket after filing it, handed to the 12345 platform."""
+
+    id = fields.BigIntField(primary_key=True)
+    ticket: fields.ForeignKeyRelation[Ticket] = fields.ForeignKeyField(
+        "palm.Ticket", related_name="actions", on_delete=fields.CASCADE
+    )
+    kind = fields.CharEnumField(ActionKind)
+    key = fields.CharField(max_length=40, unique=True)  # sent as actionId: retries are one
+    # "rating:<ticket id>" while a rating is pending or sent: one rating per ticket, held by
+    # the database; cleared when the platform refuses, so the resident may rate again.
+    once = fields.CharField(max_length=40, null=True, unique=True)
+    text_enc = fields.TextField(null=True)  # the follow-up or the rating's comment
+    score = fields.SmallIntField(null=True)  # 1..5, ratings only
+    status = fields.CharEnumField(ActionStatus, default=ActionStatus.PENDING)
+    error = fields.CharField(max_length=200, null=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+    sent_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "bot_ticket_actions"
 
 
 class KbArticle(Model):

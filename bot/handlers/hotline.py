@@ -11,7 +11,7 @@ from bot.context import Context
 from bot.private import privately
 from bot.router import Router
 from services.bot.residents import phone_of
-from services.hotline import progress, tickets
+from services.hotline import actions, progress, tickets
 from services.privacy import mask_phone
 
 FILE = (
@@ -21,6 +21,9 @@ FILE = (
 PROGRESS = (
     r"(工单进度|查询工单|我的工单|工单\s*(WH\d{6,})|ticket status|my ticket|ticket\s+(WH\d{6,}))"
 )
+FOLLOW_UP = r"^\s*(?:补充|追加|follow[- ]?up)\s*(WH\d{6,})?[\s:：,，]+(\S.*)$"
+CHASE = r"^\s*(?:催办|催一下|chase)\s*(WH\d{6,})?\s*$"
+RATE = r"^\s*(?:评价|rate)\s*(WH\d{6,})?\s*([1-5])\s*(?:分|星|stars?)?[\s:：,，]*(.*)$"
 _PHONE = re.compile(r"^\+?(?:86)?(1\d{10})$")
 _YES = {"同意", "好", "好的", "可以", "是", "yes", "y", "ok", "agree"}
 _ANONYMOUS = {"匿名", "不同意", "不", "否", "no", "n", "anonymous"}
@@ -96,6 +99,26 @@ async def _history(ctx: Context, number: str | None) -> replies.Text:
     return replies.Text("\n".join(lines))
 
 
+async def _act(ctx: Context, number: str | None, kind: str, match: re.Match[str]) -> replies.Reply:
+    if not ctx.proven:  # an unsigned push may be anyone's: act for no one
+        zh, en = "请在小程序“我的工单”中操作。", "Please use My tickets in the mini-program."
+        return replies.Text(ctx.say(zh, en))
+    ticket = await tickets.find(ctx.openid, number)
+    if ticket is None:
+        return replies.Text(ctx.say("没有找到您的工单。", "No such ticket of yours."))
+    if kind == "follow_up":
+        await actions.follow_up(ctx.deps, ticket, match[2].strip()[:500])
+        done = ctx.say("已补充到工单", "Added to ticket")
+    elif kind == "chase":
+        await actions.chase(ctx.deps, ticket, ctx.now)
+        done = ctx.say("已催办工单", "Chased ticket")
+    else:
+        await actions.rate(ctx.deps, ticket, int(match[2]), match[3].strip()[:500])
+        done = ctx.say("感谢评价，已提交工单", "Thank you: rating sent for ticket")
+    end = "。" if ctx.lang == "zh" else "."
+    return replies.Text(f"{done} {ticket.number}{end}")
+
+
 def router() -> Router:
     hotline = Router("hotline")
 
@@ -135,5 +158,17 @@ def router() -> Router:
     @hotline.on(filters.pattern(PROGRESS))
     async def ticket_progress(ctx: Context, match: re.Match[str]) -> replies.Reply:
         return await _progress(ctx, match[2] or match[3])
+
+    @hotline.on(filters.pattern(FOLLOW_UP, re.IGNORECASE | re.DOTALL))
+    async def follow_up(ctx: Context, match: re.Match[str]) -> replies.Reply:
+        return await _act(ctx, match[1], "follow_up", match)
+
+    @hotline.on(filters.pattern(CHASE))
+    async def chase(ctx: Context, match: re.Match[str]) -> replies.Reply:
+        return await _act(ctx, match[1], "chase", match)
+
+    @hotline.on(filters.pattern(RATE, re.IGNORECASE | re.DOTALL))
+    async def rate(ctx: Context, match: re.Match[str]) -> replies.Reply:
+        return await _act(ctx, match[1], "rating", match)
 
     return hotline

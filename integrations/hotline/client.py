@@ -7,7 +7,7 @@ from datetime import datetime
 
 from integrations.base import Platform
 from integrations.client import SignedPlatformClient
-from integrations.hotline.models import TicketProgress, TicketReceipt
+from integrations.hotline.models import ActionReceipt, TicketProgress, TicketReceipt
 from integrations.signing import APP_ID, NONCE, SIGNATURE, TIMESTAMP, verify
 
 
@@ -42,6 +42,31 @@ class HotlineClient(SignedPlatformClient):
         path = "/hotline/v1/tickets/query"
         payload = {"ticketNo": ticket_no}
         return await self.call_as(TicketProgress, "tickets.query", "POST", path, payload)
+
+    async def add_follow_up(self, ticket_no: str, action_id: str, content: str) -> ActionReceipt:
+        """补充诉求 (POST /hotline/v1/tickets/supplement); one ``action_id``, one follow-up."""
+        payload = {"ticketNo": ticket_no, "actionId": action_id, "content": content}
+        path = "/hotline/v1/tickets/supplement"
+        return await self.call_as(ActionReceipt, "tickets.supplement", "POST", path, payload)
+
+    async def chase(self, ticket_no: str, action_id: str) -> ActionReceipt:
+        """催办 (POST /hotline/v1/tickets/urge): only after a period without progress."""
+        payload = {"ticketNo": ticket_no, "actionId": action_id}
+        path = "/hotline/v1/tickets/urge"
+        return await self.call_as(ActionReceipt, "tickets.urge", "POST", path, payload)
+
+    async def evaluate(
+        self, ticket_no: str, action_id: str, satisfaction: int, comment: str
+    ) -> ActionReceipt:
+        """评价 (POST /hotline/v1/tickets/evaluate): once, after the answer; 1 (bad) to 5."""
+        payload = {
+            "ticketNo": ticket_no,
+            "actionId": action_id,
+            "satisfaction": satisfaction,
+            "comment": comment,
+        }
+        path = "/hotline/v1/tickets/evaluate"
+        return await self.call_as(ActionReceipt, "tickets.evaluate", "POST", path, payload)
 
 
 def push_is_signed(

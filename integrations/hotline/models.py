@@ -22,6 +22,11 @@ CATEGORIES = {
     "QT": "其他",
 }
 MAX_CONTENT = 2000
+MAX_FOLLOW_UP = 500  # 补充诉求 and an evaluation's comment
+# The platform takes a chase (催办) only after this long without progress, and at most one per
+# such period: its published rule, checked by us first and enforced by it.
+CHASE_AFTER_HOURS = 24
+ActionKind = Literal["follow_up", "chase", "rating"]
 
 
 class ErrCode(IntEnum):
@@ -29,6 +34,10 @@ class ErrCode(IntEnum):
     UNKNOWN_CATEGORY = 20002
     NO_SUCH_TICKET = 20003
     CONTENT_TOO_LONG = 20004
+    TICKET_CLOSED = 20005  # no follow-up to a closed ticket, no chase once answered
+    NOT_ANSWERED = 20006  # a rating before the answer
+    ALREADY_RATED = 20007
+    TOO_EARLY_TO_CHASE = 20008
 
 
 class _Answer(BaseModel):
@@ -40,6 +49,15 @@ class TicketReceipt(_Answer):
 
     ticket_no: str = Field(alias="ticketNo", min_length=1)
     status: Status
+    accepted_at: datetime = Field(alias="acceptedAt")
+
+
+class ActionReceipt(_Answer):
+    """A follow-up, chase or evaluation the platform took: its number and when."""
+
+    action_no: str = Field(alias="actionNo", min_length=1, max_length=40)
+    ticket_no: str = Field(alias="ticketNo")
+    kind: ActionKind
     accepted_at: datetime = Field(alias="acceptedAt")
 
 

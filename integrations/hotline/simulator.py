@@ -4,7 +4,7 @@ Controls: ``POST /_sim/callback {"url"}`` registers where progress is pushed (th
 console does this for a real tenant); ``POST /_sim/tickets/{ticketNo}/progress {"status",
 "note"}`` moves a ticket on and pushes the change, signed; ``GET /_sim/tickets`` and
 ``GET /_sim/pushes`` show what the platform holds and what it pushed; ``POST /_sim/latency
-{"seconds"}`` slows every API call down.
+{"seconds"}`` slows every API call down. Follow-ups, chases and evaluations: ``simactions``.
 """
 
 from __future__ import annotations
@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -22,7 +21,9 @@ from aiohttp.typedefs import Handler
 from yarl import URL
 
 from integrations.base import Platform
+from integrations.hotline import simactions
 from integrations.hotline.models import CATEGORIES, MAX_CONTENT, STATUSES, ErrCode
+from integrations.hotline.simstate import PLATFORM, SESSION, WORLD, HotlineWorld, SimTicket
 from integrations.signing import signed_headers
 from integrations.simulator import (
     SIM,
@@ -34,29 +35,6 @@ from integrations.simulator import (
     signed_requests,
     simulator_app,
 )
-
-
-@dataclass
-class _Ticket:
-    number: str
-    external_id: str
-    category: str
-    content: str
-    contact: str | None
-    events: list[dict[str, Any]] = field(default_factory=list)
-
-
-@dataclass
-class HotlineWorld:
-    tickets: dict[str, _Ticket] = field(default_factory=dict)  # by ticket number
-    callback_url: str | None = None
-    pushes: list[dict[str, Any]] = field(default_factory=list)
-    latency: float = 0.0  # seconds every API call takes (slow-platform tests)
-
-
-WORLD = web.AppKey("hotline_world", HotlineWorld)
-PLATFORM = web.AppKey("hotline_platform", Platform)
-SESSION = web.AppKey("hotline_session", aiohttp.ClientSession)
 
 
 def create_simulator(platform: Platform) -> web.Application:
@@ -71,6 +49,7 @@ def create_simulator(platform: Platform) -> web.Application:
     app.router.add_post("/_sim/tickets/{number}/progress", _progress)
     app.router.add_get("/_sim/pushes", _list_pushes)
     app.router.add_post("/_sim/latency", _set_latency)
+    simactions.register(app)
     return app
 
 
@@ -123,7 +102,7 @@ async def _create(request: web.Request) -> web.Response:
     ticket = next((t for t in world.tickets.values() if t.external_id == external_id), None)
     if ticket is None:  # the same externalId is the same request: retries do not duplicate
         number = f"SD{datetime.now(UTC):%Y%m%d}{len(world.tickets) + 1:06d}"
-        ticket = _Ticket(number, external_id, str(category), content, contact)
+        ticket = SimTicket(number, external_id, str(category), content, contact)
         ticket.events.append({"seq": 1, "status": "accepted", "note": "", "at": _now(request)})
         world.tickets[number] = ticket
     first = ticket.events[0]
@@ -138,7 +117,7 @@ async def _query(request: web.Request) -> web.Response:
     return ok(_view(ticket))
 
 
-def _view(ticket: _Ticket) -> dict[str, Any]:
+def _view(ticket: SimTicket) -> dict[str, Any]:
     return {
         "ticketNo": ticket.number,
         "externalId": ticket.external_id,
@@ -156,7 +135,10 @@ async def _set_callback(request: web.Request) -> web.Response:
 
 
 async def _list_tickets(request: web.Request) -> web.Response:
-    return web.json_response([_view(t) for t in request.app[WORLD].tickets.values()])
+    return web.json_response([
+        {**_view(t), "actions": [{**a["body"], **a["receipt"]} for a in t.actions.values()]}
+        for t in request.app[WORLD].tickets.values()
+    ])  # fmt: skip
 
 
 async def _list_pushes(request: web.Request) -> web.Response:

@@ -18,9 +18,10 @@ from integrations.hotline.models import MAX_CONTENT, ProgressEvent
 from models.bot import Ticket, TicketEvent
 from services import jobs
 from services.deps import Deps
-from services.errors import InvalidInput
+from services.errors import InvalidInput, NotFound
 from services.hotline import progress
 from services.hotline.categories import classify
+from services.paging import Page, page
 from services.privacy import FieldCipher
 
 _FIELD, _CONTACT = "ticket", "ticket_contact"
@@ -91,6 +92,23 @@ async def find(openid: str, number: str | None) -> Ticket | None:
     if number is not None:
         return await query.filter(number=number.upper()).first()
     return await query.order_by("-id").first()
+
+
+async def owned(resident_id: uuid.UUID, number: str) -> Ticket:
+    """The resident's ticket with this number; "not found" for anyone else's."""
+    ticket = await Ticket.get_or_none(number=number.upper(), resident_id=resident_id)
+    if ticket is None:
+        raise NotFound("ticket_not_found", "找不到该工单。", "No such ticket.")
+    return ticket
+
+
+async def of_resident(resident_id: uuid.UUID, cursor: str | None, limit: int) -> Page[Ticket]:
+    """The resident's tickets, newest first, one page."""
+    return await page(Ticket.filter(resident_id=resident_id), cursor=cursor, limit=limit)
+
+
+def description(cipher: FieldCipher, ticket: Ticket) -> str:
+    return cipher.decrypt(ticket.description_enc, field=_FIELD)
 
 
 async def history(ticket: Ticket) -> list[TicketEvent]:

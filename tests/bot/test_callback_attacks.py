@@ -153,8 +153,15 @@ async def test_the_hotline_callback_signs_its_body_and_remembers_nonces(
     from palm import keys
 
     url, platform = "/api/v1/hotline/callback", client.app[keys.PLATFORMS]["hotline"]
-    push = {"event": "ticket.progress", "ticketNo": "SD1", "externalId": "WH000000000001",
-            "seq": 2, "status": "replied", "note": "", "at": "2026-01-05T08:00:00+00:00"}  # fmt: skip
+    push = {
+        "event": "ticket.progress",
+        "ticketNo": "SD1",
+        "externalId": "WH000000000001",
+        "seq": 2,
+        "status": "replied",
+        "note": "",
+        "at": "2026-01-05T08:00:00+00:00",
+    }
     body = json.dumps(push).encode()
     headers = {**signed_headers(platform, "POST", url, body), "Content-Type": "application/json"}
     other = json.dumps({**push, "externalId": "WH000000000002"}).encode()

@@ -87,3 +87,42 @@ def test_pushes_are_verified_like_requests() -> None:
     )
     other = replace(platform, app_id="someone-else")
     assert not push_is_signed(other, headers, "POST", "/api/v1/hotline/callback", body, now=now)
+
+
+async def test_the_simulator_enforces_the_rules_of_follow_ups_chases_and_ratings(
+    client: TestClient,
+) -> None:
+    hotline, now = _client(client), datetime.now(UTC)
+    ticket = await hotline.create_ticket(
+        external_id="WH260101000077", category="CS", content="井盖缺失",
+        contact_phone=None, reported_at=now,
+    )  # fmt: skip
+    number = ticket.ticket_no
+
+    async def code_of(call: object) -> int:
+        with pytest.raises(PlatformError) as refused:
+            await call  # type: ignore[misc]
+        return refused.value.code
+
+    assert await code_of(hotline.evaluate(number, "rate-0000001", 5, "")) == 20006
+    assert await code_of(hotline.chase(number, "chase-000001")) == 20008  # progress is fresh
+    first = await hotline.add_follow_up(number, "follow-00001", "在3号楼东侧")
+    assert (await hotline.add_follow_up(number, "follow-00001", "在3号楼东侧")) == first
+    assert await code_of(hotline.add_follow_up(number, "follow-00002", "")) == 20001
+    assert await code_of(hotline.add_follow_up("SD-none", "follow-00003", "x")) == 20003
+    await sim(client, "hotline", "POST", f"/_sim/tickets/{number}/age", json={"hours": 25})
+    chased = await hotline.chase(number, "chase-000002")
+    assert chased.kind == "chase"
+    assert await code_of(hotline.chase(number, "chase-000003")) == 20008  # one per day
+    await sim(client, "hotline", "POST", f"/_sim/tickets/{number}/progress",
+              json={"status": "replied", "note": "已修复"})  # fmt: skip
+    assert await code_of(hotline.chase(number, "chase-000004")) == 20005
+    assert await code_of(hotline.evaluate(number, "rate-0000002", 6, "")) == 20001
+    rated = await hotline.evaluate(number, "rate-0000003", 5, "满意")
+    assert await code_of(hotline.evaluate(number, "rate-0000004", 1, "")) == 20007
+    assert await hotline.evaluate(number, "rate-0000003", 5, "满意") == rated  # a retry
+    await sim(client, "hotline", "POST", f"/_sim/tickets/{number}/progress",
+              json={"status": "closed", "note": ""})  # fmt: skip
+    assert await code_of(hotline.add_follow_up(number, "follow-00004", "x")) == 20005
+    wrong = _client(client, secret="placeholder-wrong")
+    assert await code_of(wrong.add_follow_up(number, "follow-00005", "x")) == 10005
