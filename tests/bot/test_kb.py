@@ -78,3 +78,22 @@ def test_filler_and_unrelated_questions_match_nothing() -> None:
     index = Index(load_dir())
     for question in ("今天天气怎么样", "附近有什么好吃的", "what's the weather", "你好"):
         assert index.search(question) == [], question
+
+
+def test_the_bot_says_when_it_does_not_know() -> None:
+    """Floors for the confidence gate, on sets it was not tuned on (bench/kb.py prints them)."""
+    from bench.kb import DEV, _outside, gate
+
+    outside, dev = _outside(), json.loads(DEV.read_text(encoding="utf-8"))
+    assert len(outside) >= 60
+    assert not set(outside) & set(dev["outside"])  # the tuning split is apart
+    assert not {q for q, _ in _held_out()} & {item["q"] for item in dev["inside"]}
+    held = gate("held-out", Index(load_dir()), _held_out(), outside)
+    assert held.refused_outside >= 0.80
+    assert held.false_refusals <= 0.20
+    assert held.answered_right >= 0.60
+    assert held.wrong <= 0.25
+
+
+def _held_out() -> list[tuple[str, set[str]]]:
+    return [(str(item["q"]), set(item["expected"])) for item in _questions()]  # type: ignore[call-overload]

@@ -94,3 +94,10 @@ async def test_only_operators_edit_and_slugs_are_checked(client: TestClient, as_
     bad = {"title": "x", "body": "y", "service": "weather", "source": "z"}
     resp = await client.put("/api/v1/admin/kb/articles/x-1", json=bad, headers=officer)
     await problem(resp, 422, "validation_failed")
+
+
+async def test_a_question_outside_the_knowledge_base_is_not_answered(wechat: WeChat) -> None:
+    answer = await wechat.say("o-qa-6", "后天威海有雾吗")
+    assert not answer.startswith("【")  # no nearest article given as if it were the answer
+    assert "12345" in answer
+    assert "将向12345提交" in await wechat.say("o-qa-6", "反映")  # and the offer works
