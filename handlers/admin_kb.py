@@ -11,8 +11,9 @@ from pydantic import Field
 
 from palm import keys
 from palm.api import Api, ApiModel
+from palm.lists import Day, PageQuery, csv_response
 from services.errors import FieldError, InvalidInput, ValidationFailed
-from services.kb import editing, store
+from services.kb import editing, listing, store
 from services.kb.articles import ArticleError, from_mapping
 
 api = Api("admin")
@@ -47,6 +48,28 @@ class ArticleOut(ApiModel):
 
 class ArticleList(ApiModel):
     items: list[ArticleOut]
+    next_cursor: str | None
+
+
+class ArticleFilter(ApiModel):
+    """?q=text&updated_since=YYYY-MM-DD&service=…&origin=…, all optional."""
+
+    q: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=100,
+        description="In the slug, titles, keywords or body, any case",
+    )
+    updated_since: Day | None = Field(default=None, description="Updated on or after this day")
+    service: Service | None = None
+    origin: Literal["file", "edited", "operator"] | None = None
+
+    def filters(self) -> listing.Filters:
+        return listing.Filters(self.q, self.updated_since, self.service, self.origin)
+
+
+class ArticleQuery(PageQuery, ArticleFilter):
+    """A page of the filtered list, most recently updated first."""
 
 
 def _out(entry: store.Entry) -> ArticleOut:
@@ -66,10 +89,20 @@ def _slug(request: web.Request) -> str:
     return slug
 
 
-@api.get("/api/v1/admin/kb/articles", response=ArticleList, roles=OPERATORS)
-async def list_articles(request: web.Request) -> ArticleList:
-    """Every article, from the repository and from operators, withdrawn ones included."""
-    return ArticleList(items=[_out(e) for e in await store.entries()])
+@api.get("/api/v1/admin/kb/articles", query=ArticleQuery, response=ArticleList,
+         roles=OPERATORS, errors=(400,))  # fmt: skip
+async def list_articles(request: web.Request, query: ArticleQuery) -> ArticleList:
+    """Articles from the repository and from operators, withdrawn ones included, newest first."""
+    found = await listing.page(query.filters(), query.cursor, query.limit)
+    return ArticleList(items=[_out(e) for e in found.items], next_cursor=found.next_cursor)
+
+
+@api.get("/api/v1/admin/kb/articles.csv", query=ArticleFilter, roles=OPERATORS,
+         content_type="text/csv")  # fmt: skip
+async def export_articles(request: web.Request, query: ArticleFilter) -> web.Response:
+    """The filtered articles as CSV (UTF-8 with BOM), for reviewing sources and stale rules."""
+    text = listing.csv_of(await listing.matching(query.filters()))
+    return csv_response(text, f"kb-articles-{date.today().isoformat()}.csv")
 
 
 @api.get("/api/v1/admin/kb/articles/{slug}", response=ArticleOut, roles=OPERATORS,

@@ -82,7 +82,7 @@ async def test_only_operators_edit_and_slugs_are_checked(client: TestClient, as_
     )
     officer = await as_persona("officer")
     listing = await (await client.get("/api/v1/admin/kb/articles", headers=officer)).json()
-    assert len(listing["items"]) >= 60
+    assert len(listing["items"]) == 50  # a page (tests/bot/test_admin_kb.py walks them all)
     await problem(
         await client.get("/api/v1/admin/kb/articles/Bad Slug", headers=officer), 400, "invalid_slug"
     )
