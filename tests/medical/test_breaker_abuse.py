@@ -2,7 +2,7 @@
 
 Extreme dates are refused at the edge; the platform refusing a search is the caller's 400;
 an HTTP 500 counts against the breaker once per caller, so only failures met by different
-callers open it.
+callers open it; a consent code is spent only by a read that worked.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ import time
 import uuid
 from dataclasses import replace
 from datetime import UTC, date, datetime
+from urllib.parse import quote
 
 import pytest
 from aiohttp.test_utils import TestClient
@@ -24,8 +25,9 @@ from services.errors import InvalidInput
 from services.medical import records
 from services.medical.config import MedicalConfig
 from services.medical.gateway import Env
-from tests.helpers import problem, sim
+from tests.helpers import bearer, login, problem, sim
 from tests.medical.conftest import ReaderFactory
+from tests.medical.test_recognition import SCAN, _consent_for_child
 
 FAILURES = 3
 EXTREME = {"from": "0001-01-01", "to": "9999-12-31"}
@@ -68,6 +70,11 @@ async def test_the_platform_refuses_bad_dates_without_failing(client: TestClient
     with pytest.raises(HealthError) as refused:  # 400 OperationOutcome, not 500
         await health.records(pid, None, Query(date(1, 1, 1), date(9999, 12, 31)))
     assert (refused.value.code, refused.value.issue) == (400, "invalid")
+    # Also what our client never sends: a day with no day after it, a year-1 moment in a zone.
+    for value in ("eq9999-12-31", "ge0001-01-01T00:00:00+23:59", "lt9999-12-31T23:59:59"):
+        with pytest.raises(HealthError) as refused:
+            await health.page(f"/DiagnosticReport?patient={pid}&date={quote(value)}")
+        assert refused.value.code == 400
 
 
 async def test_a_refused_search_is_the_callers_400_and_not_an_outage(
@@ -111,3 +118,17 @@ async def test_500s_met_by_different_callers_open_it(
     await problem(resp, 503, "health_platform_unavailable")
     assert await _calls(client) == before  # the platform was left alone
     assert time.monotonic() - started < 0.2
+
+
+async def test_a_scan_that_failed_leaves_the_code_usable(
+    client: TestClient, reader: ReaderFactory
+) -> None:
+    made = await _consent_for_child(await reader("parent"), ["lab"])
+    doctor = bearer(await login(client, "doctor"))
+    await _outage(client, status=503)
+    resp = await client.post(SCAN, json={"code": made["code"]}, headers=doctor)
+    await problem(resp, 503, "health_platform_unavailable")
+    await sim(client, "health", "DELETE", "/_sim/outage")
+    resp = await client.post(SCAN, json={"code": made["code"]}, headers=doctor)
+    assert resp.status == 201, await resp.text()
+    assert (await resp.json())["reports"]
