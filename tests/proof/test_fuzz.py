@@ -66,6 +66,8 @@ PENDING = {
     "(tortoise ValidationError in services/talent/rules.py)",
     "GET /api/v1/merchant/talent/redemptions": "talent: day=9999-12-31 (OverflowError in "
     "services/talent/clock.py)",
+    "GET /api/v1/talent/redemptions": "talent: before=9999-12-31T23:59:59-23:59 on PostgreSQL "
+    "(asyncpg 'date value out of range' in services/talent/history.py)",
     "GET /api/v1/transit/trips": "transit: before past 64 bits on SQLite (OverflowError in "
     "services/transit/statements.py), once a fuzzed POST /transit/account opened an account",
 }
