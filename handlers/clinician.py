@@ -23,7 +23,7 @@ from handlers.medical import (
 from models.medical import ConsentStatus, MedicalConsent
 from palm import keys
 from palm.api import Api, ApiModel, path_uuid
-from services.medical import consent, recognition
+from services.medical import consent, recognised, recognition
 
 api = Api("medical")
 
@@ -53,7 +53,7 @@ class RecognitionOut(ApiModel):
     source: MedicalSourceOut
 
 
-def _out(found: recognition.Recognition) -> RecognitionOut:
+def _out(found: recognised.Recognition) -> RecognitionOut:
     reports = [
         RecognisedReportOut(
             kind=r.report.summary.kind,
@@ -97,9 +97,17 @@ async def scan_consent(request: web.Request, body: ConsentScanIn) -> Recognition
     return _out(found)
 
 
-@api.get("/api/v1/clinician/recognitions/{id}", response=RecognitionOut, roles={"clinician"})
+@api.get(
+    "/api/v1/clinician/recognitions/{id}",
+    response=RecognitionOut,
+    roles={"clinician"},
+    errors=(403,),
+)
 async def view_recognition(request: web.Request) -> RecognitionOut:
-    """Look at a scanned consent's results again, until the consent expires."""
+    """Look at a scanned consent's results again, until it expires or the patient withdraws it.
+
+    A withdrawn consent answers 403 ``consent_revoked`` (and the attempt is in the patient's log).
+    """
     principal = request[keys.PRINCIPAL]
     found = await recognition.view(medical_env(request), principal.resident_id, path_uuid(request))
     return _out(found)
@@ -117,6 +125,7 @@ class MedicalConsentOut(ApiModel):
     status: ConsentStatus
     expires_at: datetime
     used_at: datetime | None
+    revoked_at: datetime | None
     code: str | None = Field(None, description="QR payload; only when the consent is made")
 
 
@@ -128,6 +137,7 @@ def _consent_out(row: MedicalConsent, code: str | None = None) -> MedicalConsent
         status=row.status,
         expires_at=row.expires_at,
         used_at=row.used_at,
+        revoked_at=row.revoked_at,
         code=code,
     )
 
@@ -158,7 +168,23 @@ async def list_consents(request: web.Request) -> MedicalConsentsOut:
     return MedicalConsentsOut(consents=[_consent_out(row) for row in rows])
 
 
-@api.post("/api/v1/medical/consents/{id}/revoke", response=MedicalConsentOut)
-async def revoke_consent(request: web.Request) -> MedicalConsentOut:
-    """Withdraw a consent code before a clinician uses it."""
-    return _consent_out(await consent.revoke(await current_resident(request), path_uuid(request)))
+class MedicalConsentRevokedOut(MedicalConsentOut):
+    ended: Literal["code", "clinician_access"] = Field(
+        description="code: it can no longer be scanned; clinician_access: the clinician who"
+        " scanned it can no longer see the results"
+    )
+    hospital: str | None = Field(description="The hospital whose access ended (Chinese name)")
+
+
+@api.post("/api/v1/medical/consents/{id}/revoke", response=MedicalConsentRevokedOut, errors=(409,))
+async def revoke_consent(request: web.Request) -> MedicalConsentRevokedOut:
+    """Withdraw a consent: its unused code, or at once the view of the clinician who scanned it.
+
+    Already withdrawn (``consent_already_revoked``) or expired (``consent_expired``): 409.
+    """
+    env = medical_env(request)
+    done = await consent.revoke(env, await current_resident(request), path_uuid(request))
+    hospital = await consent.hospital_name(done.consent.organisation)
+    return MedicalConsentRevokedOut(
+        **_consent_out(done.consent).model_dump(), ended=done.ended, hospital=hospital
+    )

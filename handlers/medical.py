@@ -7,7 +7,7 @@ Records are our own small models; send ``Accept: application/fhir+json`` for FHI
 from __future__ import annotations
 
 import json
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Any, Literal
 
 from aiohttp import web
@@ -19,6 +19,7 @@ from models.medical import AccessAction, AccessReason
 from models.residents import Resident
 from palm import keys
 from palm.api import Api, ApiModel
+from palm.lists import DayRange, PageQuery
 from services import residents
 from services.medical import history, mapping, records
 from services.medical.gateway import Env
@@ -92,11 +93,9 @@ class RecordOut(RecordSummaryOut):
     source: MedicalSourceOut
 
 
-class RecordsQuery(ApiModel):
+class RecordsQuery(DayRange):
     member: str = Member
     kind: Literal["visit", "lab", "imaging"] | None = Field(None, description="all when absent")
-    since: date | None = Field(None, alias="from")
-    until: date | None = Field(None, alias="to")
     hospital: str | None = Field(None, max_length=64, description="a hospital code")
     limit: int = Field(20, ge=1, le=50)
     cursor: str | None = Field(None, max_length=1024)
@@ -107,7 +106,8 @@ class MedicalMemberQuery(ApiModel):
 
 
 def medical_env(request: web.Request) -> Env:
-    return Env.from_deps(request.app[keys.DEPS], datetime.now(UTC))
+    caller = request[keys.PRINCIPAL].resident_id.hex
+    return Env.from_deps(request.app[keys.DEPS], datetime.now(UTC), caller)
 
 
 async def current_resident(request: web.Request) -> Resident:
@@ -224,28 +224,27 @@ class AccessLogEntryOut(ApiModel):
 
 
 class AccessLogOut(ApiModel):
-    entries: list[AccessLogEntryOut]
-    next_before: int | None = Field(description="Pass as before= for older entries")
+    items: list[AccessLogEntryOut]
+    next_cursor: str | None = Field(description="Pass as cursor= for older entries")
 
 
-class AccessLogQuery(MedicalMemberQuery):
-    before: int | None = Field(None, ge=1)
-    limit: int = Field(20, ge=1, le=100)
+class AccessLogQuery(PageQuery):
+    member: str = Member
 
 
 @api.get(
-    "/api/v1/medical/access-log", query=AccessLogQuery, response=AccessLogOut, errors=(403, 404)
+    "/api/v1/medical/access-log", query=AccessLogQuery, response=AccessLogOut, errors=(400, 404)
 )
 async def access_log(request: web.Request, query: AccessLogQuery) -> AccessLogOut:
     """Who read the member's records, what, when and why; newest first."""
-    lines = await history.access_log(
+    page = await history.access_log(
         medical_env(request),
         await current_resident(request),
         query.member,
-        before=query.before,
+        cursor=query.cursor,
         limit=query.limit,
     )
-    entries = [
+    items = [
         AccessLogEntryOut(
             seq=ln.seq,
             at=ln.at,
@@ -257,7 +256,6 @@ async def access_log(request: web.Request, query: AccessLogQuery) -> AccessLogOu
             record_id=ln.record_id,
             title=ln.detail.get("title"),
         )
-        for ln in lines
+        for ln in page.items
     ]
-    last = entries[-1].seq if len(entries) == query.limit else None
-    return AccessLogOut(entries=entries, next_before=last)
+    return AccessLogOut(items=items, next_cursor=page.next_cursor)

@@ -19,6 +19,8 @@ class AccessAction(StrEnum):
     READ = "read"  # one record with its results
     DOCUMENT = "document"  # a report file was downloaded
     RECOGNITION = "recognition"  # a clinician read recognisable results
+    REVOKE = "revoke"  # the patient (or their delegate) withdrew a consent
+    REFUSED = "refused"  # a clinician's read was refused: the consent had been withdrawn
 
 
 class AccessReason(StrEnum):
@@ -87,6 +89,7 @@ class MedicalConsent(Model):
     created_at = fields.DatetimeField()
     expires_at = fields.DatetimeField()
     used_at = fields.DatetimeField(null=True)
+    revoked_at = fields.DatetimeField(null=True)
     clinician_id = fields.UUIDField(null=True)
     organisation = fields.CharField(max_length=64, null=True)
 

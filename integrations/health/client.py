@@ -44,6 +44,14 @@ _Model = TypeVar("_Model", bound=BaseModel)
 _RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 
 
+class HealthServerError(PlatformUnavailable):
+    """The platform failed on this very request (HTTP 500, an unreadable answer).
+
+    Unlike a timeout or a 503 this may be the request's own doing, so it says the platform is
+    unhealthy only when different callers meet it (``services.medical.breaker``).
+    """
+
+
 class HealthError(PlatformError):
     """The platform refused the request with an OperationOutcome (``code`` is the HTTP status)."""
 
@@ -190,7 +198,7 @@ class HealthClient(PlatformClient):
                 return model.model_validate_json(raw)
             except ValidationError:
                 # Not the message: it would quote medical content from the answer.
-                raise PlatformUnavailable(
+                raise HealthServerError(
                     self.platform.name, f"answer is not a valid FHIR {model.__name__}"
                 ) from None
 
@@ -239,6 +247,8 @@ class HealthClient(PlatformClient):
             return response
         raw = await response.read()
         response.release()
+        if response.status == 500:
+            raise HealthServerError(name, "HTTP 500")
         if response.status in _RETRY_STATUSES:
             raise PlatformUnavailable(name, f"HTTP {response.status}")
         raise _outcome_error(name, response.status, raw)

@@ -38,6 +38,7 @@ _INCLUDES = {
     ("_revinclude", "DiagnosticReport:encounter"),
 }
 MAX_COUNT = 100
+MIN_YEAR, MAX_YEAR = 2, 9998
 
 
 class SearchError(ValueError):
@@ -82,10 +83,16 @@ def _date_filter(expression: str) -> tuple[str, datetime]:
             day = date.fromisoformat(value)
             start = datetime(day.year, day.month, day.day, tzinfo=CST)
             # A day is a range: ge/eq compare with its start, le/gt with its end.
-            return prefix, start + timedelta(days=1) if prefix in ("le", "gt") else start
-        return prefix, datetime.fromisoformat(value)
-    except ValueError:
+            bound = start + timedelta(days=1) if prefix in ("le", "gt") else start
+        else:
+            bound = datetime.fromisoformat(value)
+    except (ValueError, OverflowError):
         raise SearchError(f"bad date {value!r}") from None
+    # The first and last years cannot be compared across zones, nor an eq day end in year 1
+    # or 9999: a strict server refuses them rather than fail.
+    if not MIN_YEAR <= bound.year <= MAX_YEAR:
+        raise SearchError(f"date {value!r} is outside {MIN_YEAR}..{MAX_YEAR}")
+    return prefix, bound if bound.tzinfo else bound.replace(tzinfo=CST)
 
 
 def _matches_date(when: datetime, prefix: str, bound: datetime) -> bool:
@@ -131,6 +138,8 @@ def search(store: Store, types: Iterable[str], query: MultiMapping[str]) -> Resu
         offset = max(0, int(query.get("_offset", "0")))
     except ValueError:
         raise SearchError("_count and _offset are integers") from None
+    for value in query.getall("date", []):
+        _date_filter(value)  # refused whether or not anything would match
     matches = [r for t in types for r in store.of_type(t)]
     for name, value in query.items():
         if not name.startswith("_") or name == "_id":

@@ -19,6 +19,7 @@ from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from models.medical import AccessAction, AccessLogEntry, AccessLogHead, AccessReason
+from services import paging
 from services.privacy import FieldCipher
 
 GENESIS = "0" * 64
@@ -112,12 +113,12 @@ def decrypt_detail(cipher: FieldCipher, entry: AccessLogEntry) -> dict[str, Any]
     return data if isinstance(data, dict) else {}
 
 
-async def entries_for(patient: str, *, before: int | None, limit: int) -> list[AccessLogEntry]:
-    """A patient's entries, newest first, older than ``before`` (a seq) when given."""
+async def entries_for(
+    patient: str, *, cursor: str | None, limit: int
+) -> paging.Page[AccessLogEntry]:
+    """A page of a patient's entries, newest first, after ``cursor`` (of the page before)."""
     query = AccessLogEntry.filter(patient_key=patient)
-    if before is not None:
-        query = query.filter(seq__lt=before)
-    return await query.order_by("-seq").limit(limit)
+    return await paging.page(query, cursor=cursor, limit=limit, order="seq")
 
 
 @dataclass(frozen=True, slots=True)

@@ -36,6 +36,10 @@ def delegation_owner(delegation_id: uuid.UUID) -> str:
     return f"d:{delegation_id.hex}"
 
 
+def consent_owner(consent_id: uuid.UUID) -> str:
+    return f"c:{consent_id.hex}"
+
+
 class MedicalCache:
     """One owner's cached answers."""
 
@@ -92,6 +96,15 @@ async def forget_delegation(delegation_id: uuid.UUID, ended_at: datetime) -> Non
     await jobs.add(DROP_TOPIC, payload, key=key + ":late", delay_seconds=60)
 
 
+async def forget_later(owner: str, ended_at: datetime) -> None:
+    """In the transaction that ends ``owner``: drop its cache again a minute after commit."""
+    key = f"{DROP_TOPIC}:{owner}:{ended_at.timestamp():.6f}:late"
+    await jobs.add(DROP_TOPIC, {"owner": owner}, key=key, delay_seconds=60)
+
+
 @jobs.REGISTRY.handles(DROP_TOPIC)
 async def _drop(deps: Any, payload: dict[str, Any]) -> None:
-    await drop_for(deps.redis, uuid.UUID(payload["delegation"]))
+    if "owner" in payload:
+        await drop_owner(deps.redis, str(payload["owner"]))
+    else:
+        await drop_for(deps.redis, uuid.UUID(payload["delegation"]))

@@ -2,7 +2,8 @@
 
 A consent names which kinds of results (lab, imaging) a clinician may read, for about ten
 minutes. Its code is an online code of the code engine (purpose consent) whose subject is
-the consent's id: a clinician's scan spends it (``recognition``).
+the consent's id: a clinician's scan spends it (``recognition``). Withdrawing it ends both the
+code and the view of a clinician who already scanned it, and the patient's log says so.
 """
 
 from __future__ import annotations
@@ -10,12 +11,17 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Literal
 
-from models.medical import ConsentStatus, MedicalConsent
+from tortoise.transactions import in_transaction
+
+from models.medical import AccessAction, AccessReason, ConsentStatus, MedicalConsent
+from models.organisations import Organisation
 from models.residents import Resident
 from services.codes import online
 from services.codes.fields import Purpose, Subject
-from services.errors import NotFound, UpstreamUnavailable
+from services.errors import Conflict, NotFound, UpstreamUnavailable
+from services.medical import accesslog, cache
 from services.medical.gateway import Env
 from services.medical.readers import member_of, reader_for
 
@@ -68,12 +74,68 @@ async def made_by(actor: Resident, *, limit: int = 20) -> list[MedicalConsent]:
     return await MedicalConsent.filter(resident_id=actor.id).order_by("-created_at").limit(limit)
 
 
-async def revoke(actor: Resident, consent_id: uuid.UUID) -> MedicalConsent:
-    """Withdraw an unused consent; a used or expired one is left as it is."""
-    await MedicalConsent.filter(
-        id=consent_id, resident_id=actor.id, status=ConsentStatus.ISSUED
-    ).update(status=ConsentStatus.REVOKED)
+Ended = Literal["code", "clinician_access"]
+
+
+@dataclass(frozen=True, slots=True)
+class Revoked:
+    consent: MedicalConsent
+    ended: Ended  # the unused code, or the view of the clinician who scanned it
+
+
+async def revoke(env: Env, actor: Resident, consent_id: uuid.UUID) -> Revoked:
+    """Withdraw a consent: its code if unused, else the clinician's view, at once.
+
+    One already withdrawn or expired has nothing left to end: 409, never a 200 that did nothing.
+    """
     consent = await MedicalConsent.get_or_none(id=consent_id, resident_id=actor.id)
     if consent is None:
         raise NotFound("consent_not_found", "找不到该授权码。", "No such consent.")
-    return consent
+    async with in_transaction():
+        # Conditional: a scan committing meanwhile turns the row to used, never back.
+        ended = await MedicalConsent.filter(
+            id=consent_id,
+            status__in=(ConsentStatus.ISSUED, ConsentStatus.USED),
+            expires_at__gt=env.now,
+        ).update(status=ConsentStatus.REVOKED, revoked_at=env.now)
+        await consent.refresh_from_db()
+        if not ended:
+            raise _nothing_to_end(consent)
+        what: Ended = "code" if consent.used_at is None else "clinician_access"
+        await accesslog.append(
+            env.cipher,
+            accesslog.Access(
+                consent.patient_key,
+                actor.id,
+                AccessAction.REVOKE,
+                AccessReason.MUTUAL_RECOGNITION,
+                basis_id=consent.id,
+                organisation=consent.organisation,
+                detail={"ended": what},
+            ),
+            now=env.now,
+        )
+        # What the clinician's reads cached goes now, and again after any read under way.
+        await cache.forget_later(cache.consent_owner(consent.id), env.now)
+    await cache.drop_owner(env.redis, cache.consent_owner(consent.id))
+    return Revoked(consent, what)
+
+
+def _nothing_to_end(consent: MedicalConsent) -> Conflict:
+    if consent.status == ConsentStatus.REVOKED:
+        return Conflict(
+            "consent_already_revoked", "该授权已撤回。", "This consent was already withdrawn."
+        )
+    return Conflict(
+        "consent_expired",
+        "该授权已过期，医生已无法查看，无需撤回。",
+        "This consent has expired: no one can use it any more.",
+    )
+
+
+async def hospital_name(code: str | None) -> str | None:
+    """The Chinese name of a hospital by organisation code (the code itself if unknown)."""
+    if code is None:
+        return None
+    found = await Organisation.get_or_none(code=code)
+    return found.name_zh if found else code

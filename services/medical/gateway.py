@@ -2,7 +2,8 @@
 
 A fresh cached answer is served as is. Otherwise the platform is asked; if it is down (or the
 circuit is open) a cached answer of any age is served with that age, and with none the
-caller gets a clear 503 with ``Retry-After``.
+caller gets a clear 503 with ``Retry-After``. A search the platform refuses as invalid is the
+caller's bad request (400), and like every refusal it never counts against the breaker.
 """
 
 from __future__ import annotations
@@ -17,9 +18,9 @@ from typing import Any
 from redis.asyncio import Redis
 
 from integrations.base import PlatformError, PlatformUnavailable
-from integrations.health.client import BinaryStream, HealthClient
+from integrations.health.client import BinaryStream, HealthClient, HealthServerError
 from services.codes.snapshot import KeyCache
-from services.errors import UpstreamUnavailable
+from services.errors import InvalidInput, UpstreamUnavailable
 from services.medical.breaker import CircuitBreaker, CircuitOpen
 from services.medical.cache import Cached, MedicalCache
 from services.medical.config import MedicalConfig, from_settings
@@ -50,12 +51,13 @@ class Env:
     codes: KeyCache  # issuer key and keyring for consent codes
     config: MedicalConfig
     now: datetime
+    caller: str = ""  # who is asking (a resident id): what the breaker counts a 500 against
 
     @classmethod
-    def from_deps(cls, deps: Any, now: datetime) -> Env:
+    def from_deps(cls, deps: Any, now: datetime, caller: str = "") -> Env:
         """From ``services.deps.Deps`` (settings may carry a ``medical`` configuration)."""
         config = from_settings(deps.settings)
-        return cls(deps.health, deps.redis, deps.cipher, deps.codes, config, now)
+        return cls(deps.health, deps.redis, deps.cipher, deps.codes, config, now, caller)
 
 
 class Gateway:
@@ -64,6 +66,7 @@ class Gateway:
     def __init__(self, env: Env, owner: str) -> None:
         self.client = env.client
         self.now = env.now
+        self._caller = env.caller
         self._config = env.config
         self._cache = MedicalCache(env.redis, env.cipher, owner, env.config.keep_seconds)
         self._breaker = CircuitBreaker(
@@ -73,8 +76,14 @@ class Gateway:
             cooldown=env.config.breaker_cooldown,
         )
 
-    async def fetch(self, query: str, call: Callable[[], Awaitable[str]]) -> Answer:
-        """The answer to ``query`` (a stable description of the call) by cache or by ``call``."""
+    async def fetch(
+        self, query: str, call: Callable[[], Awaitable[str]], *, caller_query: bool = False
+    ) -> Answer:
+        """The answer to ``query`` (a stable description of the call) by cache or by ``call``.
+
+        ``caller_query``: the call carries the caller's own filters, so a platform refusing
+        them as invalid is the caller's 400; otherwise a refusal means our request is wrong.
+        """
         now = self.now.timestamp()
         cached = await self._cache.get(query)
         if cached is not None and now - cached.fetched_at < self._config.fresh_seconds:
@@ -84,17 +93,11 @@ class Gateway:
             body = await call()
         except CircuitOpen as exc:
             return self._fallback(cached, exc.retry_after)
-        except PlatformUnavailable:
-            opened = await self._breaker.failed(now)
+        except PlatformUnavailable as exc:
+            opened = await self._breaker.failed(now, source=self._source(exc))
             return self._fallback(cached, opened or 10)
-        except PlatformError as exc:  # a refusal we did not expect: our request is wrong
-            log.error(
-                "health platform refused %s: HTTP %s %s",
-                query.split(":")[0],
-                exc.code,
-                getattr(exc, "issue", ""),
-            )
-            raise _unavailable(60) from None
+        except PlatformError as exc:
+            raise _refused(query, exc, caller_query) from None
         await self._breaker.succeeded()
         await self._cache.put(query, body, now)
         return Answer(body, self.now, stale=False)
@@ -110,11 +113,15 @@ class Gateway:
                 yield stream
         except CircuitOpen as exc:
             raise _unavailable(exc.retry_after) from None
-        except PlatformUnavailable:
-            raise _unavailable(await self._breaker.failed(now) or 10) from None
+        except PlatformUnavailable as exc:
+            opened = await self._breaker.failed(now, source=self._source(exc))
+            raise _unavailable(opened or 10) from None
         except PlatformError as exc:
-            log.error("health platform refused a document: HTTP %s", exc.code)
-            raise _unavailable(60) from None
+            raise _refused("document", exc, False) from None
+
+    def _source(self, failure: PlatformUnavailable) -> str | None:
+        """Who the failure is counted against, when it may be their request's doing."""
+        return self._caller if isinstance(failure, HealthServerError) else None
 
     @staticmethod
     def _fallback(cached: Cached | None, retry_after: int) -> Answer:
@@ -125,6 +132,19 @@ class Gateway:
 
 def _at(timestamp: float) -> datetime:
     return datetime.fromtimestamp(timestamp, UTC)
+
+
+def _refused(query: str, exc: PlatformError, caller_query: bool) -> Exception:
+    if caller_query and exc.code in (400, 422):
+        return InvalidInput(
+            "records_query_rejected",
+            "健康信息平台不接受该查询条件，请调整日期或筛选条件。",
+            "The health platform refused these filters; change the dates or filters.",
+        )
+    # A refusal we did not expect: our request is wrong (logged; never counted as an outage).
+    issue = getattr(exc, "issue", "")
+    log.error("health platform refused %s: HTTP %s %s", query.split(":")[0], exc.code, issue)
+    return _unavailable(60)
 
 
 def _unavailable(retry_after: int) -> UpstreamUnavailable:

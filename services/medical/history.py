@@ -28,12 +28,19 @@ class LogLine:
     detail: dict[str, Any]
 
 
+@dataclass(frozen=True, slots=True)
+class LogPage:
+    items: list[LogLine]
+    next_cursor: str | None
+
+
 async def access_log(
-    env: Env, actor: Resident, member: str, *, before: int | None, limit: int
-) -> list[LogLine]:
-    """The member's access log, newest first (``before``: a seq from an earlier page)."""
+    env: Env, actor: Resident, member: str, *, cursor: str | None, limit: int
+) -> LogPage:
+    """A page of the member's access log, newest first (``cursor``: of the page before)."""
     reader = await reader_for(env, actor, member)
-    entries = await accesslog.entries_for(reader.patient_key, before=before, limit=limit)
+    found = await accesslog.entries_for(reader.patient_key, cursor=cursor, limit=limit)
+    entries = found.items
     actor_ids = {e.actor_id for e in entries}
     actors = {r.id: r for r in await Resident.filter(id__in=actor_ids)}
     codes = {e.organisation for e in entries if e.organisation}
@@ -56,4 +63,4 @@ async def access_log(
                 accesslog.decrypt_detail(env.cipher, entry),
             )
         )
-    return lines
+    return LogPage(lines, found.next_cursor)

@@ -91,7 +91,7 @@ async def list_records(
         return json.dumps({"next": page.next, "bundle": page.bundle.model_dump(mode="json")})
 
     described = path or f"{kind}:{query.since}:{query.until}:{query.hospital}:{query.count}"
-    answer = await gateway.fetch(f"page:{described}", call)
+    answer = await gateway.fetch(f"page:{described}", call, caller_query=True)
     data = json.loads(answer.body)
     bundle = Bundle.model_validate(data["bundle"])
     items = mapping.summaries(bundle, names)

@@ -13,7 +13,8 @@ from palm import keys
 from palm.cli_medical import add_commands
 from palm.settings import Settings
 from services.medical.accesslog import verify_chain
-from tests.helpers import bearer, login
+from services.paging import encode_cursor
+from tests.helpers import bearer, login, problem
 from tests.medical.conftest import ReaderFactory
 
 
@@ -41,7 +42,7 @@ async def test_the_patient_sees_each_read(client: TestClient, reader: ReaderFact
     reports = await _reads_of_mother(client, reader)
     mother = bearer(await login(client, "parent_mother"))
     resp = await client.get("/api/v1/medical/access-log", headers=mother)
-    entries = (await resp.json())["entries"]
+    entries = (await resp.json())["items"]
     actions = [(e["action"], e["record_id"]) for e in reversed(entries)]
     assert actions == [
         ("list", None),
@@ -63,14 +64,18 @@ async def test_the_log_is_paged_and_private(client: TestClient, reader: ReaderFa
     await _reads_of_mother(client, reader)
     mother = bearer(await login(client, "parent_mother"))
     first = await (await client.get("/api/v1/medical/access-log?limit=2", headers=mother)).json()
-    assert len(first["entries"]) == 2
+    assert len(first["items"]) == 2
     rest = await client.get(
-        f"/api/v1/medical/access-log?before={first['next_before']}", headers=mother
+        "/api/v1/medical/access-log", params={"cursor": first["next_cursor"]}, headers=mother
     )
-    assert len((await rest.json())["entries"]) == 3
+    page = await rest.json()
+    assert len(page["items"]) == 3
+    assert page["next_cursor"] is None
+    seqs = [e["seq"] for e in first["items"] + page["items"]]
+    assert seqs == sorted(set(seqs), reverse=True)
     resident = await reader("resident")
     resp = await resident.get("/api/v1/medical/access-log")
-    assert (await resp.json())["entries"] == []
+    assert (await resp.json())["items"] == []
 
 
 async def test_audit_verify_passes_on_an_intact_chain(
@@ -133,3 +138,26 @@ async def test_concurrent_reads_never_fork_the_chain(
     assert all(r["records"] for r in results)
     report = await verify_chain(client.app[keys.CIPHER])
     assert (report.intact, report.entries) == (True, 12)
+
+
+async def test_paging_values_past_any_bound_are_refused(
+    client: TestClient, reader: ReaderFactory
+) -> None:
+    await _reads_of_mother(client, reader)
+    mother = await reader("parent_mother")
+    for query in (
+        {"before": "99999999999999999999"},  # the old parameter: unknown now, never a 500
+        {"limit": "99999999999999999999"},
+        {"limit": "0"},
+        {"cursor": ""},
+        {"cursor": "x" * 300},
+    ):
+        await problem(
+            await mother.get("/api/v1/medical/access-log", **query), 422, "validation_failed"
+        )
+    for cursor in (encode_cursor(10**20, 1), encode_cursor(1, -(2**64)), "bm90IGpzb24", "AAAA"):
+        resp = await mother.get("/api/v1/medical/access-log", cursor=cursor)
+        await problem(resp, 400, "invalid_cursor")
+    # A cursor at the top of the range is valid: the whole log lies below it.
+    far = await mother.get("/api/v1/medical/access-log", cursor=encode_cursor(2**63 - 1, 1))
+    assert (await far.json())["items"]

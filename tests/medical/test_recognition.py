@@ -126,7 +126,7 @@ async def test_the_scan_is_in_the_patients_log_under_the_hospital(
     assert (await client.post(SCAN, json={"code": made["code"]}, headers=doctor)).status == 201
     child = (await parent.family())["child"]
     log = await (await parent.get("/api/v1/medical/access-log", member=child)).json()
-    entry = log["entries"][0]
+    entry = log["items"][0]
     assert (entry["action"], entry["reason"]) == ("recognition", "mutual_recognition")
     assert (entry["hospital"], entry["actor"], entry["actor_is_me"]) == (
         "威海市立医院",

@@ -1,11 +1,13 @@
 """Fuzzing the contract: schemathesis generates requests for every operation in /openapi.json
 and sends them to ``palm serve`` on loopback, with a persona's session where one is needed.
 Every answer must be a non-5xx response whose status, content type and body the contract
-documents.
+documents. A second pass sends every query and path parameter the extreme values of
+``tests.proof.extremes`` (huge integers, years 1 and 9999, long strings), which random
+generation seldom reaches.
 
 The server runs in a child process on a database of its own (a scratch PostgreSQL database
 when the suite runs on PostgreSQL, SQLite otherwise) and the suite's Redis when there is one.
-Examples are bounded per operation, so the run takes well under a minute.
+Examples are bounded per operation, so the run takes about a minute and a half on SQLite.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck, Phase, given, settings
 from schemathesis.checks import not_a_server_error
+from schemathesis.core.failures import FailureGroup
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
     response_schema_conformance,
@@ -32,7 +35,7 @@ from schemathesis.specs.openapi.checks import (
 
 from palm.api import Operation
 from palm.app import handler_apis
-from tests.proof import procs
+from tests.proof import extremes, procs
 
 MAX_EXAMPLES = 20
 CHECKS = [
@@ -52,6 +55,28 @@ SACRIFICED = {"logout", "logout_all", "close_account"}
 SACRIFICE = "foreigner"
 OPERATIONS = sorted(
     (op for api in handler_apis() for op in api.operations), key=lambda op: (op.path, op.method)
+)
+WITH_PARAMETERS = [op for op in OPERATIONS if op.query is not None or "{" in op.path]
+# Operations that still answer some input with a 5xx, fixed by their owners on other branches:
+# both passes expect them to fail until the fixes are merged (then drop the entry).
+PENDING = {
+    "PUT /api/v1/admin/talent/benefits/{code}": "talent: a code past 64 characters (tortoise "
+    "ValidationError in services/talent/benefits.py)",
+    "PUT /api/v1/admin/talent/rules/{talent_class}": "talent: a class past 16 characters "
+    "(tortoise ValidationError in services/talent/rules.py)",
+    "GET /api/v1/merchant/talent/redemptions": "talent: day=9999-12-31 (OverflowError in "
+    "services/talent/clock.py)",
+    "GET /api/v1/talent/redemptions": "talent: before=9999-12-31T23:59:59-23:59 on PostgreSQL "
+    "(asyncpg 'date value out of range' in services/talent/history.py)",
+    "GET /api/v1/transit/trips": "transit: before past 64 bits on SQLite (OverflowError in "
+    "services/transit/statements.py), once a fuzzed POST /transit/account opened an account",
+}
+_SETTINGS = settings(
+    deadline=None,
+    suppress_health_check=list(HealthCheck),
+    derandomize=True,
+    database=None,
+    phases=[Phase.explicit, Phase.generate],  # no shrinking: report the first failure
 )
 
 
@@ -134,7 +159,13 @@ def _persona(op: Operation) -> str | None:
     return "resident"
 
 
-@pytest.mark.parametrize("op", OPERATIONS, ids=lambda op: f"{op.method} {op.path}")
+def _param(op: Operation) -> Any:
+    key = f"{op.method} {op.path}"
+    marks = [pytest.mark.xfail(reason=PENDING[key])] if key in PENDING else []
+    return pytest.param(op, marks=marks, id=key)
+
+
+@pytest.mark.parametrize("op", [_param(op) for op in OPERATIONS])
 def test_operation_answers_within_its_contract(
     op: Operation, fuzz_server: tuple[str, dict[str, str]], contract: Any
 ) -> None:
@@ -144,20 +175,74 @@ def test_operation_answers_within_its_contract(
     persona = _persona(op)
 
     @given(case=operation.as_strategy())
-    @settings(
-        max_examples=MAX_EXAMPLES,
-        deadline=None,
-        suppress_health_check=list(HealthCheck),
-        derandomize=True,
-        database=None,
-        phases=[Phase.explicit, Phase.generate],  # no shrinking: report the first failure
-    )
+    @settings(_SETTINGS, max_examples=MAX_EXAMPLES)
     def call(case: Any) -> None:
-        headers = {}
-        if persona == SACRIFICE:
-            headers["Authorization"] = f"Bearer {_login(url, SACRIFICE)}"
-        elif persona is not None:
-            headers["Authorization"] = f"Bearer {tokens[persona]}"
+        headers = _headers(url, tokens, persona)
         case.call_and_validate(base_url=url, headers=headers, checks=CHECKS, timeout=10)
 
     call()
+
+
+def _headers(url: str, tokens: dict[str, str], persona: str | None) -> dict[str, str]:
+    if persona == SACRIFICE:
+        return {"Authorization": f"Bearer {_login(url, SACRIFICE)}"}
+    return {"Authorization": f"Bearer {tokens[persona]}"} if persona else {}
+
+
+@pytest.mark.parametrize("op", [_param(op) for op in WITH_PARAMETERS])
+def test_extreme_parameters_are_refused_cleanly(
+    op: Operation, fuzz_server: tuple[str, dict[str, str]], contract: Any
+) -> None:
+    """Each query and path parameter at each extreme value: a documented answer, never a 5xx."""
+    url, tokens = fuzz_server
+    operation = contract[re.sub(r"\{([^}:]+)(?::[^}]+)?\}", r"{\1}", op.path)][op.method]
+    params = {p["name"]: p for p in operation.definition.raw.get("parameters", [])}
+    query = {n: p["schema"] for n, p in params.items() if p["in"] == "query"}
+    bases: list[Any] = []
+
+    @given(base=operation.as_strategy())  # one valid case: its path, body and required query
+    @settings(_SETTINGS, max_examples=1)
+    def draw(base: Any) -> None:
+        bases.append(base)
+
+    draw()
+    base = bases[0]
+    required = {n: v for n, v in (base.query or {}).items() if params[n].get("required")}
+    cases = [{"query": {**required, **q}} for q in extremes.queries(query)]
+    cases += [
+        {"query": required, "path_parameters": {**base.path_parameters, name: value}}
+        for name in base.path_parameters or {}
+        for value in extremes.path_values()
+    ]
+    failures = []
+    for parts in cases:
+        case = operation.Case(
+            path_parameters=parts.get("path_parameters", base.path_parameters),
+            query=parts["query"],
+            body=base.body,
+            media_type=base.media_type,
+        )
+        try:
+            headers = _headers(url, tokens, _persona(op))
+            case.call_and_validate(base_url=url, headers=headers, checks=CHECKS, timeout=10)
+        except FailureGroup as exc:  # every failing input is reported at once
+            failures.append(f"{_shown(parts)}: {_summary(exc)}")
+    assert not failures, "\n".join(failures)
+
+
+def _summary(exc: FailureGroup) -> str:
+    """The failed checks, the status and the start of the body."""
+    lines = [ln.strip() for ln in str(exc).splitlines()]
+    picked = [ln for ln in lines if ln.startswith(("- ", "[", "`"))]
+    return " ".join(ln[:160] for ln in picked)
+
+
+def _shown(parts: dict[str, Any]) -> str:
+    """A failing input, with long values shortened."""
+
+    def short(values: dict[str, Any]) -> dict[str, str]:
+        return {
+            k: v if len(str(v)) < 40 else f"{str(v)[:8]}…({len(str(v))})" for k, v in values.items()
+        }
+
+    return json.dumps({k: short(v) for k, v in parts.items()}, ensure_ascii=False)
