@@ -1,4 +1,4 @@
-"""Evidence images for an application to be reviewed."""
+"""Evidence images for an application to be reviewed: upload (capped, rate-limited), delete."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from aiohttp import web
 from pydantic import Field
 
 from palm import keys
-from palm.api import Api, ApiModel
+from palm.api import Api, ApiModel, path_uuid
 from services.errors import InvalidInput
 from services.talent import evidence
 
@@ -29,9 +29,13 @@ class TalentEvidenceOut(ApiModel):
 
 
 @api.post("/api/v1/talent/evidence", body=TalentEvidenceIn, response=TalentEvidenceOut,
-          status=201)  # fmt: skip
+          status=201, rate="evidence", errors=(400, 409, 429))  # fmt: skip
 async def upload_evidence(request: web.Request, body: TalentEvidenceIn) -> TalentEvidenceOut:
-    """Upload an evidence image (JPEG or PNG, base64) for an application to be reviewed."""
+    """Upload an evidence image (JPEG or PNG, base64) for an application to be reviewed.
+
+    At most ten uploads wait unattached at a time (409 ``talent_evidence_too_many``); delete
+    one, apply with them, or wait a day for them to lapse.
+    """
     raw = body.data.split(",", 1)[1] if body.data.startswith("data:") else body.data
     try:
         data = base64.b64decode(raw, validate=True)
@@ -45,3 +49,11 @@ async def upload_evidence(request: web.Request, body: TalentEvidenceIn) -> Talen
     )  # fmt: skip
     return TalentEvidenceOut(id=str(row.id), content_type=row.content_type, size=row.size,
                        width=row.width, height=row.height)  # fmt: skip
+
+
+@api.delete("/api/v1/talent/evidence/{id}", status=204, errors=(404,))
+async def delete_evidence(request: web.Request) -> None:
+    """Delete an upload no application took yet (it frees one of the ten places)."""
+    await evidence.discard(
+        request[keys.PRINCIPAL].resident_id, path_uuid(request), request.app[keys.SETTINGS].data_dir
+    )
