@@ -167,3 +167,18 @@ async def test_office_lists_of_disputes_and_defaults(
     assert all("*" in r["holder"] for r in rows)
     librarian_csv = await client.get("/api/v1/admin/credit/defaults.csv", headers=librarian)
     await problem(librarian_csv, 403, "forbidden_role")
+
+
+async def test_an_export_larger_than_one_batch(client: TestClient, desk: dict[str, Any]) -> None:
+    """Exports read related rows in batches: no IN list past what SQLite allows."""
+    first = await CreditWaiver.get(reference="D-1")
+    now = datetime.now(UTC)
+    await CreditWaiver.bulk_create([
+        CreditWaiver(account_id=first.account_id, scene_id=first.scene_id,  # type: ignore[attr-defined]
+                     merchant_id=first.merchant_id, amount_fen=100, reference=f"B-{n}",  # type: ignore[attr-defined]
+                     granted_by=first.granted_by, granted_at=now, due_at=now)
+        for n in range(1200)
+    ])  # fmt: skip
+    rows = await _csv(client, f"{DESK}.csv", desk["librarian"], view="all")
+    assert len(rows) == 1205
+    assert {r["holder"] for r in rows} == {"于*峰", "林*言"}
