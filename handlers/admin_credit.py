@@ -3,18 +3,14 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
 
 from aiohttp import web
 from pydantic import Field
 
 from models.credit import CreditScene, Rating, SceneKind
-from models.credit_waivers import CreditDispute, DisputeStatus
-from palm import keys
-from palm.api import Api, ApiModel, path_uuid
-from services.credit import disputes, scenes
+from palm.api import Api, ApiModel
+from services.credit import scenes
 from services.errors import NotFound
-from services.privacy import mask_name
 
 api = Api("admin")
 CREDIT = {"operator:credit"}
@@ -44,34 +40,6 @@ class SceneList(ApiModel):
     items: list[SceneOut]
 
 
-class DisputeOut(ApiModel):
-    id: str
-    status: DisputeStatus
-    reason: str
-    created_at: datetime
-    waiver_id: str
-    merchant: str
-    scene: str
-    holder: str | None = Field(description="Masked name")
-    amount: int = Field(description="fen: the default disputed")
-    evidence: str
-    decided_at: datetime | None
-    decision_note: str | None
-
-
-class DisputeList(ApiModel):
-    items: list[DisputeOut]
-
-
-class DisputeQuery(ApiModel):
-    status: DisputeStatus = DisputeStatus.PENDING
-
-
-class DecisionIn(ApiModel):
-    upheld: bool = Field(description="true: the resident is right and owes nothing")
-    note: str = Field(min_length=1, max_length=500)
-
-
 def _code(request: web.Request, name: str) -> str:
     code = request.match_info[name]
     if not _CODE.fullmatch(code):
@@ -94,25 +62,6 @@ def _scene_out(scene: CreditScene) -> SceneOut:
         bill_free_days=scene.bill_free_days,
         active=scene.active,
         merchants=sorted(m.organisation.code for m in scene.merchants),
-    )
-
-
-def _dispute_out(row: CreditDispute, request: web.Request) -> DisputeOut:
-    default, cipher = row.default, request.app[keys.CIPHER]
-    waiver, name = default.waiver, default.account.resident.name_enc
-    return DisputeOut(
-        id=str(row.id),
-        status=row.status,
-        reason=row.reason,
-        created_at=row.created_at,
-        waiver_id=str(waiver.id),
-        merchant=waiver.merchant.code,
-        scene=waiver.scene.code,
-        holder=mask_name(cipher.decrypt(name, field="name")) if name else None,
-        amount=default.amount_fen,
-        evidence=default.evidence,
-        decided_at=row.decided_at,
-        decision_note=row.decision_note,
     )
 
 
@@ -165,29 +114,3 @@ async def bind_credit_merchant(request: web.Request) -> None:
 async def unbind_credit_merchant(request: web.Request) -> None:
     """Stop a merchant waiving in this scene; its waivers already granted carry on."""
     await scenes.unbind(_code(request, "code"), _code(request, "organisation"))
-
-
-@api.get("/api/v1/admin/credit/disputes", response=DisputeList, roles=CREDIT, query=DisputeQuery)
-async def list_credit_disputes(request: web.Request, query: DisputeQuery) -> DisputeList:
-    """Disputes of defaults, pending ones by default, oldest first."""
-    rows = await disputes.with_status(query.status)
-    return DisputeList(items=[_dispute_out(r, request) for r in rows])
-
-
-@api.post(
-    "/api/v1/admin/credit/disputes/{id}/decision",
-    body=DecisionIn,
-    response=DisputeOut,
-    roles=CREDIT,
-    errors=(404, 409),
-)
-async def decide_credit_dispute(request: web.Request, body: DecisionIn) -> DisputeOut:
-    """Decide a dispute: upheld resolves the default (repairing any report); rejected stands."""
-    row = await disputes.decide(
-        path_uuid(request),
-        upheld=body.upheld,
-        note=body.note.strip(),
-        operator_id=request[keys.PRINCIPAL].resident_id,
-        now=datetime.now(UTC),
-    )
-    return _dispute_out(await disputes.get(row.id), request)

@@ -11,12 +11,12 @@ from models.talent_benefits import QuotaPeriod, TalentBenefit
 from models.talent_cards import TalentTier, TierRule
 from palm import keys
 from palm.api import Api, ApiModel
-from palm.lists import csv_response
+from palm.lists import Day, PageQuery, csv_response
 from services.talent import benefits, history, policy, rules
 
 api = Api("admin")
 TALENT = {"operator:talent"}
-MONTH = r"^(19|20)\d{2}-(0[1-9]|1[0-2])$"
+MONTH = r"^20\d{2}-(0[1-9]|1[0-2])$"
 
 
 class TalentRuleIn(ApiModel):
@@ -56,6 +56,21 @@ class TalentBenefitOut(TalentBenefitIn):
 
 class TalentBenefitList(ApiModel):
     items: list[TalentBenefitOut]
+    next_cursor: str | None = Field(description="Pass as cursor= for the next page")
+
+
+class TalentCatalogueQuery(ApiModel):
+    merchant: str | None = Field(default=None, min_length=1, max_length=64,
+                                 description="Partner organisation code")  # fmt: skip
+    tier: TalentTier | None = None
+    active_on: Day | None = Field(default=None, description="Offered on this local day")
+
+    def filter(self) -> benefits.CatalogueFilter:
+        return benefits.CatalogueFilter(self.merchant, self.tier, self.active_on)
+
+
+class TalentCataloguePageQuery(PageQuery, TalentCatalogueQuery):
+    """A page of the catalogue, by code."""
 
 
 class TalentReportQuery(ApiModel):
@@ -110,10 +125,22 @@ async def update_tier_rule(request: web.Request, body: TalentRuleIn) -> TalentRu
     return _rule(row)
 
 
-@api.get("/api/v1/admin/talent/benefits", response=TalentBenefitList, roles=TALENT)
-async def list_talent_benefits(request: web.Request) -> TalentBenefitList:
-    """The benefits catalogue."""
-    return TalentBenefitList(items=[_benefit(row) for row in await benefits.catalogue()])
+@api.get("/api/v1/admin/talent/benefits", query=TalentCataloguePageQuery,
+         response=TalentBenefitList, roles=TALENT, errors=(400,))  # fmt: skip
+async def list_talent_benefits(
+    request: web.Request, query: TalentCataloguePageQuery
+) -> TalentBenefitList:
+    """The benefits catalogue, by code; by partner, tier or a day it is offered."""
+    found = await benefits.catalogue_page(query.filter(), cursor=query.cursor, limit=query.limit)
+    return TalentBenefitList(items=[_benefit(row) for row in found.items],
+                             next_cursor=found.next_cursor)  # fmt: skip
+
+
+@api.get("/api/v1/admin/talent/benefits.csv", query=TalentCatalogueQuery, roles=TALENT,
+         content_type="text/csv")  # fmt: skip
+async def export_talent_benefits(request: web.Request, query: TalentCatalogueQuery) -> web.Response:
+    """The same catalogue as CSV (UTF-8 with BOM)."""
+    return csv_response(await benefits.catalogue_csv(query.filter()), "talent-benefits.csv")
 
 
 @api.post("/api/v1/admin/talent/benefits", body=TalentBenefitIn, response=TalentBenefitOut,

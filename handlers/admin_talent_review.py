@@ -9,9 +9,10 @@ from aiohttp import web
 from pydantic import Field
 
 from integrations.talent.models import TalentClass
-from models.talent_applications import ApplicationStatus, TalentApplication
+from models.talent_applications import ApplicationKind, ApplicationStatus, TalentApplication
 from palm import keys
 from palm.api import Api, ApiModel, path_uuid
+from palm.lists import DayRange, PageQuery, csv_response
 from services.privacy import FieldCipher, mask_id_number
 from services.talent import evidence, review
 
@@ -19,8 +20,19 @@ api = Api("admin")
 TALENT = {"operator:talent"}
 
 
-class TalentQueueQuery(ApiModel):
+class TalentQueueQuery(DayRange):
+    """from/to: the days applications were made (Beijing time)."""
+
     status: Literal["pending_review", "approved", "rejected", "all"] = "pending_review"
+    kind: ApplicationKind | None = Field(default=None, description="new, renewal or upgrade")
+
+    def filter(self) -> review.QueueFilter:
+        status = None if self.status == "all" else ApplicationStatus(self.status)
+        return review.QueueFilter(status, self.kind, self.since, self.until)
+
+
+class TalentQueuePageQuery(PageQuery, TalentQueueQuery):
+    """A page of the queue, oldest first."""
 
 
 class TalentEvidenceItem(ApiModel):
@@ -51,6 +63,7 @@ class TalentReviewOut(ApiModel):
 
 class TalentReviewList(ApiModel):
     items: list[TalentReviewOut]
+    next_cursor: str | None = Field(description="Pass as cursor= for the next page")
 
 
 class TalentDecisionIn(ApiModel):
@@ -76,12 +89,22 @@ def _out(row: TalentApplication, cipher: FieldCipher) -> TalentReviewOut:
     )  # fmt: skip
 
 
-@api.get("/api/v1/admin/talent/applications", query=TalentQueueQuery, response=TalentReviewList,
-         roles=TALENT)  # fmt: skip
-async def review_queue(request: web.Request, query: TalentQueueQuery) -> TalentReviewList:
-    """Applications by status (waiting for review by default), oldest first."""
-    rows = await review.queue(None if query.status == "all" else ApplicationStatus(query.status))
-    return TalentReviewList(items=[_out(row, request.app[keys.CIPHER]) for row in rows])
+@api.get("/api/v1/admin/talent/applications", query=TalentQueuePageQuery,
+         response=TalentReviewList, roles=TALENT, errors=(400,))  # fmt: skip
+async def review_queue(request: web.Request, query: TalentQueuePageQuery) -> TalentReviewList:
+    """Applications by status (waiting for review by default), kind and days, oldest first."""
+    found = await review.queue(query.filter(), cursor=query.cursor, limit=query.limit)
+    cipher = request.app[keys.CIPHER]
+    return TalentReviewList(items=[_out(row, cipher) for row in found.items],
+                            next_cursor=found.next_cursor)  # fmt: skip
+
+
+@api.get("/api/v1/admin/talent/applications.csv", query=TalentQueueQuery, roles=TALENT,
+         content_type="text/csv", errors=(400,))  # fmt: skip
+async def export_applications(request: web.Request, query: TalentQueueQuery) -> web.Response:
+    """The same applications as CSV (UTF-8 with BOM), oldest first; names masked."""
+    text = await review.export(query.filter(), request.app[keys.CIPHER])
+    return csv_response(text, f"talent-applications-{query.status}.csv")
 
 
 @api.get("/api/v1/admin/talent/applications/{id}", response=TalentReviewOut, roles=TALENT)

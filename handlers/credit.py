@@ -1,4 +1,8 @@
-"""Residents and credit waivers: the credit code, their standing, waivers, disputes, payment."""
+"""Residents and credit waivers: the credit code, their standing, waivers, disputes, payment.
+
+``member`` is ``self`` or the id of a delegation with credit scope (a child acting for an
+elderly parent: their code at the hospital desk, their bill paid); anything else is 404.
+"""
 
 from __future__ import annotations
 
@@ -7,15 +11,17 @@ from datetime import UTC, datetime
 from aiohttp import web
 from pydantic import Field
 
+from models.residents import Resident
 from palm import keys
-from palm.api import Api, ApiModel, path_uuid
+from palm.api import Api, ApiModel
 from services import residents
-from services.credit import accounts, disputes, payments, queries, waivers
+from services.credit import accounts, members, queries
 from services.credit.queries import WaiverView
-from services.transit import settlement
 
 api = Api("credit")
 Fen = Field(description="fen (0.01 yuan)")
+Member = Field("self", min_length=1, max_length=36,
+               description="self, or a delegation id (credit scope)")  # fmt: skip
 
 
 class EventOut(ApiModel):
@@ -98,7 +104,7 @@ def waiver_out(view: WaiverView, now: datetime) -> WaiverOut:
 
 
 class ProfileOut(ApiModel):
-    rating: str | None = Field(description="Your own rating band (A+ to D); none if unrated")
+    rating: str | None = Field(description="The holder's rating band (A+ to D); none if unrated")
     limit: int = Field(description="fen: the most you may have waived at once, city-wide")
     waived: int = Field(description="fen: waived now (active and in default)")
     available: int = Fen
@@ -125,27 +131,27 @@ class CodeOut(ApiModel):
     refresh_at: datetime = Field(description="Fetch a new code from this moment")
 
 
-class WaiverList(ApiModel):
-    items: list[WaiverOut]
+class CreditMemberQuery(ApiModel):
+    member: str = Member
 
 
-class DisputeIn(ApiModel):
-    reason: str = Field(min_length=1, max_length=500, description="Why the default is wrong")
+async def holder_of(request: web.Request, member: str) -> tuple[Resident, Resident]:
+    """(the caller, the resident whose credit ``member`` names)."""
+    actor = await residents.get_active(request[keys.PRINCIPAL].resident_id)
+    cipher = request.app[keys.CIPHER]
+    return actor, await members.holder_for(actor, member, cipher=cipher, now=datetime.now(UTC))
 
 
-class PaymentOut(ApiModel):
-    out_trade_no: str
-    amount: int = Field(description="fen")
-    purpose: str = Field(description="default | bill")
-    parameters: dict[str, str] = Field(description="Pass to wx.requestPayment")
+@api.get("/api/v1/credit/code", query=CreditMemberQuery, response=CodeOut,
+         errors=(403, 404, 503))  # fmt: skip
+async def credit_code(request: web.Request, query: CreditMemberQuery) -> CodeOut:
+    """A one-minute, single-use credit code to show a merchant for a deposit waiver.
 
-
-@api.get("/api/v1/credit/code", response=CodeOut, errors=(403, 503))
-async def credit_code(request: web.Request) -> CodeOut:
-    """A one-minute, single-use credit code to show a merchant for a deposit waiver."""
+    For a family member it is their code: the waiver rests on their own credit.
+    """
     deps = request.app[keys.DEPS]
-    resident = await residents.get_active(request[keys.PRINCIPAL].resident_id)
-    issued = await accounts.issue_code(resident, deps.cipher, deps.codes, now=datetime.now(UTC))
+    _, holder = await holder_of(request, query.member)
+    issued = await accounts.issue_code(holder, deps.cipher, deps.codes, now=datetime.now(UTC))
     return CodeOut(
         text=issued.text,
         expires_at=datetime.fromtimestamp(issued.expires_at, UTC),
@@ -153,52 +159,13 @@ async def credit_code(request: web.Request) -> CodeOut:
     )
 
 
-@api.get("/api/v1/credit/profile", response=ProfileOut, errors=(403, 503))
-async def credit_profile(request: web.Request) -> ProfileOut:
-    """Your rating band, what is waived against your limit, active waivers and defaults."""
+@api.get("/api/v1/credit/profile", query=CreditMemberQuery, response=ProfileOut,
+         errors=(403, 404, 503))  # fmt: skip
+async def credit_profile(request: web.Request, query: CreditMemberQuery) -> ProfileOut:
+    """The member's rating band, what is waived against their limit, waivers and defaults."""
     deps = request.app[keys.DEPS]
-    resident = await residents.get_active(request[keys.PRINCIPAL].resident_id)
+    _, holder = await holder_of(request, query.member)
     found = await queries.profile(
-        resident, platform=deps.credit, redis=deps.redis, cipher=deps.cipher
+        holder, platform=deps.credit, redis=deps.redis, cipher=deps.cipher
     )
     return ProfileOut.of(found, datetime.now(UTC))
-
-
-@api.get("/api/v1/credit/waivers", response=WaiverList)
-async def my_waivers(request: web.Request) -> WaiverList:
-    """Your waivers, newest first, each with its full history."""
-    now = datetime.now(UTC)
-    views = await queries.of_resident(request[keys.PRINCIPAL].resident_id)
-    return WaiverList(items=[waiver_out(v, now) for v in views])
-
-
-@api.post(
-    "/api/v1/credit/waivers/{id}/dispute",
-    body=DisputeIn,
-    response=WaiverOut,
-    status=201,
-    errors=(404, 409),
-)
-async def dispute_default(request: web.Request, body: DisputeIn) -> WaiverOut:
-    """Dispute a merchant's default; the credit office decides, nothing is reported meanwhile."""
-    resident_id, now = request[keys.PRINCIPAL].resident_id, datetime.now(UTC)
-    waiver = await waivers.of_resident(resident_id, path_uuid(request))
-    await disputes.dispute(waiver, body.reason.strip(), resident_id=resident_id, now=now)
-    (view,) = await queries.of_resident(resident_id, waiver_id=waiver.id)
-    return waiver_out(view, now)
-
-
-@api.post("/api/v1/credit/waivers/{id}/pay", response=PaymentOut, errors=(404, 409, 503))
-async def pay_waiver(request: web.Request) -> PaymentOut:
-    """Pay what is owed on a waiver (a default or a care bill) with WeChat Pay (JSAPI)."""
-    deps = request.app[keys.DEPS]
-    resident = await residents.get_active(request[keys.PRINCIPAL].resident_id)
-    waiver = await waivers.of_resident(resident.id, path_uuid(request))
-    order = await payments.start(
-        waiver, resident, deps.wechatpay, appid=deps.settings.wechat.app_id,
-        notify_url=settlement.notify_url(deps), now=datetime.now(UTC),
-    )  # fmt: skip
-    return PaymentOut(
-        out_trade_no=order.out_trade_no, amount=order.amount_fen, purpose=order.purpose.value,
-        parameters=order.request.model_dump(by_alias=True),
-    )  # fmt: skip

@@ -16,7 +16,7 @@ from services.privacy import FieldCipher, mask_name
 
 api = Api("auth")
 
-Scope = Field(min_length=1, description="Any of: medical, transit, credit")
+Scope = Field(min_length=1, description="Any of: medical, transit, credit, talent")
 
 
 class DelegationIn(ApiModel):

@@ -18,9 +18,10 @@ from models.credit_waivers import CreditWaiver
 from models.organisations import Organisation
 from palm import keys
 from palm.api import Api, ApiModel, path_uuid
-from services.credit import care, defaults, grants, queries, scenes, waivers
+from palm.lists import DayRange, PageQuery, csv_response
+from services.credit import care, defaults, desk, grants, queries, scenes, waivers
 from services.credit.notices import CHINA
-from services.credit.queries import MerchantView, WaiverView
+from services.credit.queries import WaiverView
 from services.errors import PermissionDenied
 
 api = Api("merchant")
@@ -90,11 +91,27 @@ class MerchantWaiverOut(ApiModel):
 
 class MerchantWaiverList(ApiModel):
     items: list[MerchantWaiverOut]
+    next_cursor: str | None = Field(description="Pass as cursor= for the next page")
 
 
-class ListQuery(ApiModel):
-    view: MerchantView = "active"
-    limit: int = Field(default=100, ge=1, le=200)
+class DeskQuery(DayRange):
+    """Filters of the desk list and its CSV; from/to are the days granted (China time)."""
+
+    view: desk.DeskView = Field(
+        default="active",
+        description="active, overdue, defaulted, closed (every finished one), released "
+        "(closed because the item came back) or all",
+    )
+    reference: str | None = Field(default=None, min_length=1, max_length=64,
+                                  description="Your order or loan number, exactly")  # fmt: skip
+    scene: str | None = Field(default=None, min_length=1, max_length=64)
+
+    def filter(self) -> desk.DeskFilter:
+        return desk.DeskFilter(self.view, self.reference, self.scene, self.since, self.until)
+
+
+class DeskPageQuery(PageQuery, DeskQuery):
+    """A page of the desk list."""
 
 
 class Total(ApiModel):
@@ -154,10 +171,7 @@ async def _act(request: web.Request, action: Action) -> MerchantWaiverOut:
     deps, now, merchant = request.app[keys.DEPS], datetime.now(UTC), await _merchant(request)
     waiver = await waivers.of_merchant(merchant, path_uuid(request))
     await action(waiver, request[keys.PRINCIPAL].resident_id, now)
-    views = await queries.of_merchant(
-        merchant, "all", cipher=deps.cipher, now=now, limit=1, waiver_id=waiver.id
-    )
-    return _out(views[0], now)
+    return _out(await queries.one_of_merchant(merchant, waiver.id, cipher=deps.cipher), now)
 
 
 @api.get("/api/v1/merchant/credit/scenes", response=SceneList, roles=STAFF)
@@ -193,14 +207,27 @@ async def grant_waiver(request: web.Request, body: GrantIn) -> GrantOut:
 
 
 @api.get("/api/v1/merchant/credit/waivers", response=MerchantWaiverList, roles=STAFF,
-         query=ListQuery)  # fmt: skip
-async def merchant_waivers(request: web.Request, query: ListQuery) -> MerchantWaiverList:
-    """Your waivers: active (the default view), overdue, in default, or all."""
+         query=DeskPageQuery, errors=(400,))  # fmt: skip
+async def merchant_waivers(request: web.Request, query: DeskPageQuery) -> MerchantWaiverList:
+    """Your waivers by view (active by default), order reference, scene and days granted.
+
+    Newest first (overdue: longest overdue first); with a cursor, keep the other filters.
+    """
     deps, now = request.app[keys.DEPS], datetime.now(UTC)
-    views = await queries.of_merchant(
-        await _merchant(request), query.view, cipher=deps.cipher, now=now, limit=query.limit
-    )
-    return MerchantWaiverList(items=[_out(v, now) for v in views])
+    views, cursor = await desk.page(
+        await _merchant(request), query.filter(), cipher=deps.cipher, now=now,
+        cursor=query.cursor, limit=query.limit,
+    )  # fmt: skip
+    return MerchantWaiverList(items=[_out(v, now) for v in views], next_cursor=cursor)
+
+
+@api.get("/api/v1/merchant/credit/waivers.csv", query=DeskQuery, roles=STAFF,
+         content_type="text/csv", errors=(400,))  # fmt: skip
+async def export_merchant_waivers(request: web.Request, query: DeskQuery) -> web.Response:
+    """The same list as CSV, every matching waiver, oldest first (UTF-8 with BOM)."""
+    merchant, now = await _merchant(request), datetime.now(UTC)
+    text = await desk.export(merchant, query.filter(), cipher=request.app[keys.CIPHER], now=now)
+    return csv_response(text, f"credit-waivers-{merchant.code}-{query.view}.csv")
 
 
 @api.get("/api/v1/merchant/credit/summary", response=SummaryOut, roles=STAFF, query=MonthQuery)

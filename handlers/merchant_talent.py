@@ -1,18 +1,20 @@
-"""Talent card benefits at the gate: merchants' staff redeem codes and see their day."""
+"""Talent card benefits at the gate: merchants' staff redeem codes and see their history."""
 
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from typing import Self
 
 from aiohttp import web
-from pydantic import Field
+from pydantic import ConfigDict, Field, model_validator
 
 from models.talent_benefits import TalentBenefit
 from models.talent_cards import CardKind
 from palm import keys
 from palm.api import Api, ApiModel
-from services.privacy import mask_name
-from services.talent import benefits, history, redemptions
+from palm.lists import Day, DayRange, PageQuery, csv_response
+from services.errors import FieldError, ValidationFailed
+from services.talent import benefits, redemptions, venue
 from services.talent.clock import local_date
 
 api = Api("merchant")
@@ -42,8 +44,29 @@ class TalentRedeemOut(ApiModel):
     redeemed_at: datetime
 
 
-class TalentDayQuery(ApiModel):
-    day: date | None = Field(default=None, description="Local date; today by default")
+class TalentVenueQuery(DayRange):
+    """from/to: local days, both included (today when both are left out); or one ``day``."""
+
+    day: Day | None = Field(default=None, description="One local day: from=to=day")
+    benefit: str | None = Field(default=None, min_length=1, max_length=64)
+
+    @model_validator(mode="after")
+    def _one_way(self) -> Self:
+        if self.day and (self.since or self.until):
+            raise ValidationFailed([FieldError(
+                path="query/day", message="give day, or from and to, not both", type="conflict",
+            )])  # fmt: skip
+        return self
+
+    def filter(self, today: date) -> venue.VenueFilter:
+        if self.day:
+            return venue.VenueFilter(self.day, self.day, self.benefit)
+        until = self.until or max(today, self.since or today)
+        return venue.VenueFilter(self.since or until, until, self.benefit)
+
+
+class TalentVenuePageQuery(PageQuery, TalentVenueQuery):
+    """A page of the venue's redemptions."""
 
 
 class TalentDayItem(ApiModel):
@@ -61,10 +84,15 @@ class TalentDayTotal(ApiModel):
 
 
 class TalentDayOut(ApiModel):
-    day: date
-    total: int
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    since: date = Field(alias="from")
+    until: date = Field(alias="to")
+    day: date | None = Field(description="The day, when the range is one day")
+    total: int = Field(description="Over the whole range, not just this page")
     totals: list[TalentDayTotal]
     items: list[TalentDayItem]
+    next_cursor: str | None = Field(description="Pass as cursor= for the next page")
 
 
 class TalentGateBenefits(ApiModel):
@@ -94,25 +122,40 @@ async def redeem_benefit(request: web.Request, body: TalentRedeemIn) -> TalentRe
     )  # fmt: skip
 
 
-@api.get(
-    "/api/v1/merchant/talent/redemptions",
-    query=TalentDayQuery,
-    response=TalentDayOut,
-    roles=STAFF,
-)
-async def merchant_day(request: web.Request, query: TalentDayQuery) -> TalentDayOut:
-    """Your venue's redemptions on one day, with totals per benefit."""
+@api.get("/api/v1/merchant/talent/redemptions", query=TalentVenuePageQuery,
+         response=TalentDayOut, roles=STAFF, errors=(400,))  # fmt: skip
+async def merchant_day(request: web.Request, query: TalentVenuePageQuery) -> TalentDayOut:
+    """Your venue's redemptions over a range of days (today by default), newest first.
+
+    With totals per benefit over the whole range; with a cursor, keep the other filters.
+    """
     merchant = request[keys.PRINCIPAL].organisation("merchant_staff") or ""
-    day = await history.for_merchant_day(merchant, query.day or local_date(datetime.now(UTC)))
+    found = query.filter(local_date(datetime.now(UTC)))
+    counted = await venue.totals(merchant, found)
+    rows = await venue.page(merchant, found, cursor=query.cursor, limit=query.limit)
     cipher = request.app[keys.CIPHER]
     items = [
         TalentDayItem(id=str(r.id), benefit=r.benefit.code, tier=r.tier.value,
-                name=mask_name(cipher.decrypt(r.card.name_enc, field="name")),
-                family=r.card.kind is CardKind.FAMILY, redeemed_at=r.redeemed_at)
-        for r in day.items
+                      name=venue.masked(r, cipher), family=r.card.kind is CardKind.FAMILY,
+                      redeemed_at=r.redeemed_at)
+        for r in rows.items
     ]  # fmt: skip
-    totals = [TalentDayTotal(benefit=code, redemptions=n) for code, n in sorted(day.totals.items())]
-    return TalentDayOut(day=day.day, total=sum(day.totals.values()), totals=totals, items=items)
+    totals = [TalentDayTotal(benefit=code, redemptions=n) for code, n in sorted(counted.items())]
+    return TalentDayOut(
+        since=found.since, until=found.until,
+        day=found.since if found.since == found.until else None, total=sum(counted.values()),
+        totals=totals, items=items, next_cursor=rows.next_cursor,
+    )  # fmt: skip
+
+
+@api.get("/api/v1/merchant/talent/redemptions.csv", query=TalentVenueQuery, roles=STAFF,
+         content_type="text/csv", errors=(400,))  # fmt: skip
+async def export_venue_redemptions(request: web.Request, query: TalentVenueQuery) -> web.Response:
+    """The same redemptions as CSV, oldest first (UTF-8 with BOM; names masked)."""
+    merchant = request[keys.PRINCIPAL].organisation("merchant_staff") or ""
+    found = query.filter(local_date(datetime.now(UTC)))
+    text = await venue.export(merchant, found, request.app[keys.CIPHER])
+    return csv_response(text, f"talent-redemptions-{found.since}-{found.until}.csv")
 
 
 @api.get("/api/v1/merchant/talent/benefits", response=TalentGateBenefits, roles=STAFF)

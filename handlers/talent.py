@@ -2,22 +2,21 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
 import uuid
 from datetime import UTC, date, datetime
 
 from aiohttp import web
 from pydantic import Field
 
+from handlers.talent_card import Member, holder_of
 from integrations.talent.models import TalentClass
 from models.talent_applications import TalentApplication
 from models.talent_benefits import TalentRedemption
 from palm import keys
 from palm.api import Api, ApiModel, path_uuid
+from palm.lists import Moment, PageQuery
 from services import residents
-from services.errors import InvalidInput
-from services.talent import applications, evidence, history, rules
+from services.talent import applications, history, rules
 from services.talent.evidence import MAX_PER_APPLICATION
 
 api = Api("talent")
@@ -40,18 +39,6 @@ class TalentQualificationOut(ApiModel):
     message_en: str | None
     education: str | None
     title: str | None
-
-
-class TalentEvidenceIn(ApiModel):
-    data: str = Field(min_length=8, max_length=1_400_000, description="Base64 JPEG or PNG")
-
-
-class TalentEvidenceOut(ApiModel):
-    id: str = Field(description="Attach it with evidence=[id] when applying (within a day)")
-    content_type: str
-    size: int
-    width: int
-    height: int
 
 
 class TalentApplicationIn(ApiModel):
@@ -82,9 +69,10 @@ class TalentApplicationList(ApiModel):
     items: list[TalentApplicationOut]
 
 
-class TalentHistoryQuery(ApiModel):
+class TalentHistoryQuery(PageQuery):
+    member: str = Member
     limit: int = Field(default=20, ge=1, le=100)
-    before: datetime | None = None
+    before: Moment | None = Field(default=None, description="Only redemptions before this")
 
 
 class TalentRedemptionItem(ApiModel):
@@ -100,6 +88,7 @@ class TalentRedemptionItem(ApiModel):
 
 class TalentRedemptionList(ApiModel):
     items: list[TalentRedemptionItem]
+    next_cursor: str | None = Field(description="Pass as cursor= for the next page")
 
 
 def application_out(row: TalentApplication) -> TalentApplicationOut:
@@ -135,24 +124,6 @@ async def talent_qualification(request: web.Request) -> TalentQualificationOut:
         confirmed=False, talent_class=None, tier=None, valid_until=None, reason=outcome,
         message_zh=zh, message_en=en, education=education, title=title,
     )  # fmt: skip
-
-
-@api.post("/api/v1/talent/evidence", body=TalentEvidenceIn, response=TalentEvidenceOut, status=201)
-async def upload_evidence(request: web.Request, body: TalentEvidenceIn) -> TalentEvidenceOut:
-    """Upload an evidence image (JPEG or PNG, base64) for an application to be reviewed."""
-    raw = body.data.split(",", 1)[1] if body.data.startswith("data:") else body.data
-    try:
-        data = base64.b64decode(raw, validate=True)
-    except (binascii.Error, ValueError):
-        raise InvalidInput(
-            "talent_evidence_encoding", "图片编码有误。", "The image must be sent as base64."
-        ) from None
-    row = await evidence.store(
-        request[keys.PRINCIPAL].resident_id, data, cipher=request.app[keys.CIPHER],
-        data_dir=request.app[keys.SETTINGS].data_dir,
-    )  # fmt: skip
-    return TalentEvidenceOut(id=str(row.id), content_type=row.content_type, size=row.size,
-                       width=row.width, height=row.height)  # fmt: skip
 
 
 @api.post("/api/v1/talent/applications", body=TalentApplicationIn, response=TalentApplicationOut,
@@ -191,10 +162,14 @@ def redemption_item(row: TalentRedemption) -> TalentRedemptionItem:
     )  # fmt: skip
 
 
-@api.get("/api/v1/talent/redemptions", query=TalentHistoryQuery, response=TalentRedemptionList)
+@api.get("/api/v1/talent/redemptions", query=TalentHistoryQuery, response=TalentRedemptionList,
+         errors=(400, 404))  # fmt: skip
 async def my_redemptions(request: web.Request, query: TalentHistoryQuery) -> TalentRedemptionList:
-    """Benefits you (and your family sub-cards) enjoyed, newest first; page with ``before``."""
-    rows = await history.for_resident(
-        request[keys.PRINCIPAL].resident_id, limit=query.limit, before=query.before
+    """Benefits the member (and their family sub-cards) enjoyed, newest first."""
+    holder = await holder_of(request, query.member)
+    found = await history.for_resident(
+        holder, cursor=query.cursor, limit=query.limit, before=query.before
     )
-    return TalentRedemptionList(items=[redemption_item(row) for row in rows])
+    return TalentRedemptionList(
+        items=[redemption_item(row) for row in found.items], next_cursor=found.next_cursor
+    )

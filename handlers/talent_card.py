@@ -1,4 +1,8 @@
-"""The talent e-card itself: view, live code and picture, report lost, replace, family sub-cards."""
+"""The talent e-card itself: view, live code and picture, report lost, replace, family sub-cards.
+
+``member`` (``self`` or a delegation id with talent scope) lets family follow the holder's card
+and report it lost; the code, the picture, reissue and sub-cards are the holder's alone.
+"""
 
 from __future__ import annotations
 
@@ -12,9 +16,11 @@ from models.talent_cards import FamilyRelation, TalentCard
 from palm import keys
 from palm.api import Api, ApiModel, path_uuid
 from services import residents
-from services.talent import benefits, cards, family, view
+from services.talent import benefits, cards, family, members, view
 
 api = Api("talent")
+Member = Field("self", min_length=1, max_length=36,
+               description="self, or a delegation id (talent scope)")  # fmt: skip
 
 
 class TalentBenefitStatus(ApiModel):
@@ -89,10 +95,19 @@ def _benefit_out(item: benefits.Available) -> TalentBenefitStatus:
     )  # fmt: skip
 
 
-async def _card_out(request: web.Request) -> TalentCardOut:
-    shown = await view.card_view(
-        request[keys.PRINCIPAL].resident_id, request.app[keys.CIPHER], datetime.now(UTC)
-    )
+class TalentMemberQuery(ApiModel):
+    member: str = Member
+
+
+async def holder_of(request: web.Request, member: str) -> uuid.UUID:
+    """The resident whose card ``member`` names (the caller, or family they act for)."""
+    actor = await residents.get_active(request[keys.PRINCIPAL].resident_id)
+    cipher = request.app[keys.CIPHER]
+    return await members.holder_id(actor, member, cipher=cipher, now=datetime.now(UTC))
+
+
+async def _card_out(request: web.Request, holder: uuid.UUID) -> TalentCardOut:
+    shown = await view.card_view(holder, request.app[keys.CIPHER], datetime.now(UTC))
     card = shown.card
     return TalentCardOut(
         id=str(card.id), state=shown.state, tier=card.tier.value, talent_class=card.talent_class,
@@ -104,10 +119,10 @@ async def _card_out(request: web.Request) -> TalentCardOut:
     )  # fmt: skip
 
 
-@api.get("/api/v1/talent/card", response=TalentCardOut, errors=(404,))
-async def talent_card(request: web.Request) -> TalentCardOut:
-    """Your card: tier, validity, renewal, family sub-cards, benefits and quota left."""
-    return await _card_out(request)
+@api.get("/api/v1/talent/card", query=TalentMemberQuery, response=TalentCardOut, errors=(404,))
+async def talent_card(request: web.Request, query: TalentMemberQuery) -> TalentCardOut:
+    """The member's card: tier, validity, renewal, family sub-cards, benefits and quota left."""
+    return await _card_out(request, await holder_of(request, query.member))
 
 
 @api.get(
@@ -139,18 +154,23 @@ async def talent_card_image(request: web.Request, query: TalentCardQuery) -> web
     return web.Response(body=png, content_type="image/png", headers=headers)
 
 
-@api.post("/api/v1/talent/card/report-lost", response=TalentCardOut, errors=(404,))
-async def report_card_lost(request: web.Request) -> TalentCardOut:
-    """Report the card lost: it and its family sub-cards stop working at once."""
-    await cards.report_lost(request[keys.PRINCIPAL].resident_id, datetime.now(UTC))
-    return await _card_out(request)
+@api.post("/api/v1/talent/card/report-lost", query=TalentMemberQuery, response=TalentCardOut,
+          errors=(404,))  # fmt: skip
+async def report_card_lost(request: web.Request, query: TalentMemberQuery) -> TalentCardOut:
+    """Report the card lost: it and its family sub-cards stop working at once.
+
+    Family acting for the holder may report it too (a parent's phone stolen, say).
+    """
+    holder = await holder_of(request, query.member)
+    await cards.report_lost(holder, datetime.now(UTC))
+    return await _card_out(request, holder)
 
 
 @api.post("/api/v1/talent/card/reissue", response=TalentCardOut, status=201, errors=(404, 409))
 async def reissue_card(request: web.Request) -> TalentCardOut:
     """A new card for one reported lost: same tier and validity, new codes."""
     await cards.reissue(request[keys.PRINCIPAL].resident_id, datetime.now(UTC))
-    return await _card_out(request)
+    return await _card_out(request, request[keys.PRINCIPAL].resident_id)
 
 
 @api.post("/api/v1/talent/card/family", body=TalentFamilyIn, response=TalentFamilyCardOut,

@@ -47,7 +47,13 @@ class CreditWaiver(Model):
     class Meta:
         table = "credit_waivers"
         unique_together = (("merchant", "reference"),)
-        indexes = (("account_id", "status"), ("merchant_id", "status"))
+        # The desk lists a merchant's waivers newest first: (merchant, granted_at) serves the
+        # page; the holder's own list is small enough for (account, status).
+        indexes = (
+            ("account_id", "status"),
+            ("merchant_id", "status"),
+            ("merchant_id", "granted_at"),
+        )
 
 
 class EventKind(StrEnum):
@@ -114,7 +120,7 @@ class CreditDefault(Model):
 
     class Meta:
         table = "credit_defaults"
-        indexes = (("status", "window_ends_at"),)
+        indexes = (("status", "window_ends_at"), ("status", "created_at"))
 
 
 class DisputeStatus(StrEnum):
@@ -138,6 +144,7 @@ class CreditDispute(Model):
 
     class Meta:
         table = "credit_disputes"
+        indexes = (("status", "created_at"),)  # the credit office's queue
 
 
 class BillStatus(StrEnum):
@@ -179,6 +186,9 @@ class CreditPayment(Model):
     )
     purpose = fields.CharEnumField(PaymentPurpose)
     amount_fen = fields.IntField()
+    payer = fields.UUIDField(
+        null=True, description="Resident id of who paid: the holder, or family acting for them"
+    )
     created_at = fields.DatetimeField()
     paid_at = fields.DatetimeField(null=True)
     transaction_id = fields.CharField(max_length=64, null=True, unique=True)

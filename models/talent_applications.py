@@ -58,6 +58,7 @@ class TalentApplication(Model):
 
     class Meta:
         table = "talent_applications"
+        indexes = (("status", "created_at"),)  # the review queue
 
 
 class TalentEvidence(Model):
@@ -80,3 +81,4 @@ class TalentEvidence(Model):
 
     class Meta:
         table = "talent_evidence"
+        indexes = (("resident_id", "created_at"),)  # counting a resident's fresh uploads

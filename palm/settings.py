@@ -116,11 +116,12 @@ class RateLimits:
     device: Limit = Limit(600, 60)
     login: Limit = Limit(60, 60)  # per IP
     real_name: Limit = Limit(10, 3600)  # per resident: each attempt costs a platform check
+    evidence: Limit = Limit(20, 3600)  # per resident: each image costs ~0.8 s of CPU to clean
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> RateLimits:
         values = {}
-        for name in ("ip", "resident", "device", "login", "real_name"):
+        for name in ("ip", "resident", "device", "login", "real_name", "evidence"):
             raw = env.get(f"PALM_RATE_{name.upper()}")
             if raw:
                 count, _, seconds = raw.partition("/")

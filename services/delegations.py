@@ -23,8 +23,8 @@ from services.identity import IdentityChecker, id_number_hash
 from services.medical import cache as medical_cache
 from services.privacy import FieldCipher
 
-ScopeName = Literal["medical", "transit", "credit"]
-SCOPES = frozenset({"medical", "transit", "credit"})
+ScopeName = Literal["medical", "transit", "credit", "talent"]
+SCOPES = frozenset({"medical", "transit", "credit", "talent"})
 ADULT_AGE = 18
 INVITATION_DAYS = 7
 CONFIRMED_DAYS = 365

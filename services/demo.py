@@ -159,7 +159,7 @@ async def _delegation(
             "subject_id_number_enc": cipher.encrypt(subject.id_number, field="id_number"),
             "subject_birth_date": born,
             "relation": relation,
-            "scopes": "credit,medical,transit",
+            "scopes": "credit,medical,talent,transit",
             "status": DelegationStatus.ACTIVE,
             "basis": basis,
             "confirmed_at": now,

@@ -92,6 +92,11 @@ async def page(
     pk = query.model._meta.pk_attr
     if cursor is not None:
         value, last = decode_cursor(cursor)
+        fields = query.model._meta.fields_map
+        # A cursor made for another list may carry a UUID where this one has an integer:
+        # the database would overflow (a 500) rather than refuse it.
+        if not all(isinstance(v, fields[n].field_type) for v, n in ((value, order), (last, pk))):
+            raise bad_cursor()
         after = "lt" if newest_first else "gt"
         try:
             query = query.filter(

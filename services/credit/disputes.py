@@ -74,16 +74,6 @@ async def decide(
     return row
 
 
-async def with_status(status: DisputeStatus, limit: int = 200) -> list[CreditDispute]:
-    """Disputes in this state, oldest first, with their default, waiver and holder."""
-    return (
-        await CreditDispute.filter(status=status)
-        .order_by("created_at")
-        .limit(limit)
-        .prefetch_related(*_RELATED)
-    )
-
-
 async def get(dispute_id: uuid.UUID) -> CreditDispute:
     row = await CreditDispute.get_or_none(id=dispute_id).prefetch_related(*_RELATED)
     if row is None:

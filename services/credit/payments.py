@@ -71,7 +71,10 @@ async def start(
     waiver: CreditWaiver, resident: Resident, gateway: PaymentGateway, *, appid: str,
     notify_url: str, now: datetime,
 ) -> Order:  # fmt: skip
-    """Open a WeChat Pay order for what is owed on the waiver."""
+    """Open a WeChat Pay order for what is owed on the waiver; ``resident`` pays it.
+
+    The payer is the caller, who may be family acting for the holder: their WeChat pays.
+    """
     due = await owed(waiver)
     if due is None:
         raise Conflict(
@@ -81,8 +84,9 @@ async def start(
     await waiver.fetch_related("merchant")
     out_trade_no = TRADE_PREFIX + uuid.uuid4().hex[:30]  # WeChat Pay allows 32 characters
     await CreditPayment.create(
-        out_trade_no=out_trade_no, waiver=waiver, purpose=purpose, amount_fen=amount, created_at=now
-    )
+        out_trade_no=out_trade_no, waiver=waiver, purpose=purpose, amount_fen=amount,
+        payer=resident.id, created_at=now,
+    )  # fmt: skip
     what = "违约金" if purpose == PaymentPurpose.DEFAULT else "医疗费用"
     request = await gateway.jsapi_prepay(
         appid=appid, out_trade_no=out_trade_no, openid=resident.openid, amount_fen=amount,
@@ -108,7 +112,7 @@ async def confirm(
         ):
             return True  # a repeated notification
         waiver = await CreditWaiver.get(id=payment.waiver_id).prefetch_related("account")  # type: ignore[attr-defined]
-        payer = waiver.account.resident_id  # type: ignore[attr-defined]
+        payer = payment.payer or waiver.account.resident_id  # type: ignore[attr-defined]
         if payment.purpose == PaymentPurpose.DEFAULT:
             default = await CreditDefault.get(waiver_id=waiver.id)
             await defaults.resolve(default, "paid", actor=payer, now=now, note=transaction_id)

@@ -1,4 +1,4 @@
-"""Reading waivers: the holder's own history, a merchant's desk lists and monthly totals."""
+"""Reading waivers: the holder's own history, one waiver at a desk, a merchant's monthly totals."""
 
 from __future__ import annotations
 
@@ -7,10 +7,9 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Literal
+from typing import TypeVar
 
 from redis.asyncio import Redis
-from tortoise.expressions import Q
 
 from models.credit import Rating
 from models.credit_waivers import (
@@ -25,13 +24,15 @@ from models.credit_waivers import (
 )
 from models.organisations import Organisation
 from models.residents import Resident
+from services import paging
 from services.credit import accounts, events, ratings
 from services.credit.notices import CHINA
 from services.credit.ratings import CreditPlatform
+from services.errors import NotFound
 from services.privacy import FieldCipher, mask_name
 
-MerchantView = Literal["active", "overdue", "defaulted", "all"]
 OPEN = (WaiverStatus.ACTIVE, WaiverStatus.DEFAULTED)
+M = TypeVar("M")
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,7 +57,23 @@ class WaiverView:
         return bill_late or (self.bill is None and self.waiver.due_at < now)
 
 
+CHUNK = 500  # ids per IN (…) list: SQLite allows a few thousand parameters at most
+
+
+def chunks(items: Sequence[M], size: int = CHUNK) -> list[Sequence[M]]:
+    return [items[i : i + size] for i in range(0, len(items), size)]
+
+
 async def _assemble(
+    waivers: Sequence[CreditWaiver], *, cipher: FieldCipher | None, with_events: bool
+) -> list[WaiverView]:
+    views: list[WaiverView] = []
+    for part in chunks(waivers):
+        views += await _assemble_part(part, cipher=cipher, with_events=with_events)
+    return views
+
+
+async def _assemble_part(
     waivers: Sequence[CreditWaiver], *, cipher: FieldCipher | None, with_events: bool
 ) -> list[WaiverView]:
     ids = [w.id for w in waivers]
@@ -86,6 +103,15 @@ async def _assemble(
     return views
 
 
+async def assemble_for_desk(
+    waivers: Sequence[CreditWaiver], cipher: FieldCipher
+) -> list[WaiverView]:
+    """Views for a merchant's desk (masked holder names, no history), any number of rows."""
+    for part in chunks(waivers):
+        await CreditWaiver.fetch_for_list(list(part), "scene", "merchant", "account__resident")
+    return await _assemble(waivers, cipher=cipher, with_events=False)
+
+
 async def of_resident(
     resident_id: uuid.UUID, limit: int = 100, waiver_id: uuid.UUID | None = None
 ) -> list[WaiverView]:
@@ -97,35 +123,28 @@ async def of_resident(
     return await _assemble(rows, cipher=None, with_events=True)
 
 
-async def of_merchant(
-    merchant: Organisation,
-    view: MerchantView,
-    *,
-    cipher: FieldCipher,
-    now: datetime,
-    limit: int = 100,
-    waiver_id: uuid.UUID | None = None,
-) -> list[WaiverView]:
-    """A merchant's waivers for the desk: active, overdue, in default, or all (or just one)."""
-    query = CreditWaiver.filter(merchant=merchant)
-    if waiver_id is not None:
-        query = query.filter(id=waiver_id)
-    if view in ("active", "overdue"):
-        query = query.filter(status=WaiverStatus.ACTIVE)
-    elif view == "defaulted":
-        query = query.filter(status=WaiverStatus.DEFAULTED)
-    if view == "overdue":
-        query = query.filter(
-            Q(bill__status=BillStatus.DUE, bill__due_at__lt=now)
-            | Q(bill__id__isnull=True, due_at__lt=now)
-        )
-    order = "due_at" if view == "overdue" else "-granted_at"
-    rows = (
-        await query.order_by(order)
-        .limit(limit)
-        .prefetch_related("scene", "merchant", "account__resident")
+async def page_of_resident(
+    resident_id: uuid.UUID, *, cursor: str | None, limit: int
+) -> tuple[list[WaiverView], str | None]:
+    """A page of the resident's waivers, newest first, each with its history."""
+    query = CreditWaiver.filter(account__resident_id=resident_id).prefetch_related(
+        "scene", "merchant"
     )
-    return await _assemble(rows, cipher=cipher, with_events=False)
+    found = await paging.page(query, cursor=cursor, limit=limit, order="granted_at")
+    return await _assemble(found.items, cipher=None, with_events=True), found.next_cursor
+
+
+async def one_of_merchant(
+    merchant: Organisation, waiver_id: uuid.UUID, *, cipher: FieldCipher
+) -> WaiverView:
+    """One of the merchant's waivers as its desk sees it."""
+    rows = await CreditWaiver.filter(merchant=merchant, id=waiver_id).prefetch_related(
+        "scene", "merchant", "account__resident"
+    )
+    if not rows:
+        raise NotFound("waiver_not_found", "找不到该免押记录。", "No such waiver.")
+    (view,) = await _assemble(rows, cipher=cipher, with_events=False)
+    return view
 
 
 @dataclass(frozen=True, slots=True)

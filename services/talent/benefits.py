@@ -8,14 +8,20 @@ from typing import Any
 
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import Q
+from tortoise.queryset import QuerySet
 
 from models.organisations import Organisation, OrganisationKind
 from models.talent_benefits import QuotaPeriod, TalentBenefit, TalentQuotaUsage
 from models.talent_cards import CardKind, TalentCard, TalentTier
+from services import paging
 from services.errors import Conflict, InvalidInput, NotFound
 from services.talent.clock import local_date, period_key
 
 PARTNER_KINDS = frozenset({OrganisationKind.MERCHANT, OrganisationKind.HOSPITAL})
+CATALOGUE_COLUMNS = (
+    "code", "name_zh", "name_en", "merchant", "tiers", "quota", "period", "family_eligible",
+    "active_from", "active_until",
+)  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +61,45 @@ def is_active(benefit: TalentBenefit, today: date) -> bool:
 
 async def catalogue() -> list[TalentBenefit]:
     return await TalentBenefit.all().prefetch_related("merchant").order_by("code")
+
+
+@dataclass(frozen=True, slots=True)
+class CatalogueFilter:
+    merchant: str | None = None  # organisation code
+    tier: TalentTier | None = None
+    active_on: date | None = None  # offered on this local day
+
+
+def _catalogue(f: CatalogueFilter) -> QuerySet[TalentBenefit]:
+    query = TalentBenefit.all()
+    if f.merchant is not None:
+        query = query.filter(merchant__code=f.merchant)
+    if f.tier is not None:  # stored as "gold,silver"; no tier's name is part of another's
+        query = query.filter(tiers__contains=f.tier.value)
+    if f.active_on is not None:
+        query = query.filter(active_from__lte=f.active_on).filter(
+            Q(active_until__isnull=True) | Q(active_until__gte=f.active_on)
+        )
+    return query
+
+
+async def catalogue_page(
+    f: CatalogueFilter, *, cursor: str | None, limit: int
+) -> paging.Page[TalentBenefit]:
+    """A page of the catalogue, by code."""
+    query = _catalogue(f).prefetch_related("merchant")
+    return await paging.page(query, cursor=cursor, limit=limit, order="code", newest_first=False)
+
+
+async def catalogue_csv(f: CatalogueFilter) -> str:
+    """The matching catalogue as CSV, by code."""
+    rows = await paging.export_rows(_catalogue(f).prefetch_related("merchant"), order="code")
+    lines = (
+        [b.code, b.name_zh, b.name_en, b.merchant.code, b.tiers, b.quota,
+         b.period.value if b.quota else None, b.family_eligible, b.active_from, b.active_until]
+        for b in rows
+    )  # fmt: skip
+    return paging.csv_text(CATALOGUE_COLUMNS, lines)
 
 
 async def get(code: str) -> TalentBenefit:

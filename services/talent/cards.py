@@ -163,6 +163,21 @@ async def _copy(old: TalentCard, *, primary_id: uuid.UUID | None, now: datetime)
     )  # fmt: skip
 
 
+async def close_holder(resident_id: uuid.UUID, now: datetime) -> int:
+    """Account closure: cancel the resident's active cards and the family sub-cards they gave.
+
+    Call inside the closing transaction: the revocations commit with it, so every code shown
+    before stops verifying at once, and each family member is free to be on another card.
+    How many cards ended.
+    """
+    active = await TalentCard.filter(
+        resident_id=resident_id, status=CardStatus.ACTIVE
+    ).select_for_update()
+    for card in active:
+        await cancel(card, now)
+    return len(active)
+
+
 async def usable_card(resident_id: uuid.UUID, card_id: uuid.UUID | None, today: date) -> TalentCard:
     """The resident's own card, or one of its family sub-cards, ready to show a code."""
     if card_id is None:

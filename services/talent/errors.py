@@ -50,6 +50,15 @@ def evidence_rejected(code: str, message_zh: str, message_en: str) -> DomainErro
     return InvalidInput(code, message_zh, message_en)
 
 
+def evidence_too_many(cap: int) -> DomainError:
+    return Conflict(
+        "talent_evidence_too_many",
+        f"未使用的证明材料已达{cap}份：请先提交申请或删除不需要的图片，未使用的图片一天后自动删除。",
+        f"{cap} uploads are already waiting for an application: apply with them or delete "
+        "some; unused uploads are deleted after a day.",
+    )
+
+
 def evidence_missing() -> DomainError:
     return NotFound("talent_evidence_not_found", "找不到该证明材料。", "No such evidence.")
 

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Final
 
 from PIL import Image, ImageOps
+from tortoise.queryset import QuerySet
 
 from models.talent_applications import TalentApplication, TalentEvidence
 from services import jobs
@@ -30,6 +31,7 @@ from services.talent import errors
 MAX_BYTES: Final = 5 * 1024 * 1024
 MAX_PIXELS: Final = 24_000_000  # 6000 × 4000: any phone photo WeChat hands over fits
 MAX_PER_APPLICATION: Final = 6
+MAX_UNATTACHED: Final = 10  # uploads waiting for an application, per resident
 UNATTACHED_HOURS: Final = 24
 _MAGIC: Final = {b"\xff\xd8\xff": "JPEG", b"\x89PNG\r\n\x1a\n": "PNG"}
 CONTENT_TYPES: Final = {"JPEG": "image/jpeg", "PNG": "image/png"}
@@ -96,15 +98,41 @@ def _write(path: Path, text: str) -> None:
     partial.replace(path)  # atomic: a reader never sees half a file
 
 
+def _waiting(resident_id: uuid.UUID, now: datetime) -> QuerySet[TalentEvidence]:
+    """The resident's uploads no application took yet (older ones are purged)."""
+    fresh = now - timedelta(hours=UNATTACHED_HOURS)
+    return TalentEvidence.filter(
+        resident_id=resident_id, application_id__isnull=True, created_at__gte=fresh
+    )
+
+
 async def store(
     resident_id: uuid.UUID, data: bytes, *, cipher: FieldCipher, data_dir: Path
 ) -> TalentEvidence:
-    """Keep one uploaded image for the resident's next application."""
+    """Keep one uploaded image for the resident's next application.
+
+    Cleaning costs ~0.8 s of CPU, so the cap is checked first; it is checked again once the
+    row exists, so concurrent uploads cannot slip past it together (the extra ones undo).
+    """
+    now = datetime.now(UTC)
+    if await _waiting(resident_id, now).count() >= MAX_UNATTACHED:
+        raise errors.evidence_too_many(MAX_UNATTACHED)
     image = await asyncio.to_thread(clean, data)
     evidence_id = uuid.uuid4()
     path = _file(data_dir, resident_id, evidence_id)
     sealed = cipher.encrypt(base64.b64encode(image.data).decode(), field=_aad(evidence_id))
     await asyncio.to_thread(_write, path, sealed)
+    row = await _create(resident_id, evidence_id, image, path, data_dir)
+    first = _waiting(resident_id, now).order_by("created_at", "id").limit(MAX_UNATTACHED)
+    if str(evidence_id) not in {str(i) for i in await first.values_list("id", flat=True)}:
+        await _remove(row, data_dir)
+        raise errors.evidence_too_many(MAX_UNATTACHED)
+    return row
+
+
+async def _create(
+    resident_id: uuid.UUID, evidence_id: uuid.UUID, image: CleanImage, path: Path, data_dir: Path
+) -> TalentEvidence:  # fmt: skip
     return await TalentEvidence.create(
         id=evidence_id,
         resident_id=resident_id,
@@ -115,6 +143,24 @@ async def store(
         sha256=hashlib.sha256(image.data).hexdigest(),
         path=str(path.relative_to(data_dir)),
     )
+
+
+async def _remove(row: TalentEvidence, data_dir: Path) -> None:
+    await row.delete()
+    await asyncio.to_thread((data_dir / row.path).unlink, missing_ok=True)
+
+
+async def discard(resident_id: uuid.UUID, evidence_id: uuid.UUID, data_dir: Path) -> None:
+    """Delete one of the resident's uploads that no application took (frees a place)."""
+    row = await TalentEvidence.get_or_none(id=evidence_id, resident_id=resident_id)
+    # One conditional delete: an application attaching it at the same moment wins or loses
+    # whole, never left pointing at a deleted image.
+    if (
+        row is None
+        or not await TalentEvidence.filter(id=evidence_id, application_id__isnull=True).delete()
+    ):
+        raise errors.evidence_missing()
+    await asyncio.to_thread((data_dir / row.path).unlink, missing_ok=True)
 
 
 async def read(evidence: TalentEvidence, *, cipher: FieldCipher, data_dir: Path) -> bytes:

@@ -1,10 +1,9 @@
-"""Redemption history: a resident's own, a merchant's day with totals, operators' CSV by month."""
+"""Redemption history: a resident's own, and operators' CSV by month (venues: ``venue``)."""
 
 from __future__ import annotations
 
 import uuid
 from collections import Counter
-from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
@@ -14,7 +13,7 @@ from models.organisations import Organisation
 from models.talent_benefits import TalentBenefit, TalentRedemption
 from services import paging
 from services.errors import InvalidInput
-from services.talent.clock import day_bounds, month_start
+from services.talent.clock import month_start
 
 MAX_MONTHS = 24
 CSV_COLUMNS = (
@@ -22,47 +21,15 @@ CSV_COLUMNS = (
 )  # fmt: skip
 
 
-@dataclass(frozen=True, slots=True)
-class MerchantDay:
-    day: date
-    items: list[TalentRedemption]
-    totals: dict[str, int]  # benefit code → redemptions that day
-
-
 async def for_resident(
-    resident_id: uuid.UUID, *, limit: int, before: datetime | None = None
-) -> list[TalentRedemption]:
-    """The resident's redemptions, own card and family sub-cards, newest first."""
+    resident_id: uuid.UUID, *, cursor: str | None, limit: int, before: datetime | None = None
+) -> paging.Page[TalentRedemption]:
+    """A page of the resident's redemptions, own card and family sub-cards, newest first."""
     query = TalentRedemption.filter(card__resident_id=resident_id)
     if before is not None:
         query = query.filter(redeemed_at__lt=before)
-    return (
-        await query.prefetch_related("benefit", "merchant", "card")
-        .order_by("-redeemed_at")
-        .limit(limit)
-    )
-
-
-async def for_merchant_day(merchant_code: str, day: date, *, limit: int = 1000) -> MerchantDay:
-    """One local day's redemptions at the merchant, with totals per benefit."""
-    start, end = day_bounds(day)
-    items = (
-        await TalentRedemption.filter(
-            merchant__code=merchant_code, redeemed_at__gte=start, redeemed_at__lt=end
-        )
-        .prefetch_related("benefit", "card")
-        .order_by("-redeemed_at")
-        .limit(limit)
-    )
-    totals = await (
-        TalentRedemption.filter(
-            merchant__code=merchant_code, redeemed_at__gte=start, redeemed_at__lt=end
-        )
-        .annotate(n=Count("id"))
-        .group_by("benefit__code")
-        .values("benefit__code", "n")
-    )
-    return MerchantDay(day, items, {row["benefit__code"]: row["n"] for row in totals})
+    query = query.prefetch_related("benefit", "merchant", "card")
+    return await paging.page(query, cursor=cursor, limit=limit, order="redeemed_at")
 
 
 def months(first: date, last: date) -> list[tuple[int, int]]:

@@ -3,30 +3,87 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 from tortoise.exceptions import IntegrityError
+from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
 
 from models.residents import Resident, ResidentStatus
 from models.talent_applications import (
     ApplicationBasis,
+    ApplicationKind,
     ApplicationStatus,
     TalentApplication,
     TalentEvidence,
 )
+from services import paging
 from services.errors import InvalidInput
+from services.privacy import FieldCipher, mask_id_number, mask_name
 from services.talent import cards, errors, notices, rules
 from services.talent.applications import grant
-from services.talent.clock import local_date
+from services.talent.clock import BEIJING, day_bounds, local_date
+
+CHUNK = 500  # rows per prefetch: SQLite allows a few thousand parameters per statement
+QUEUE_COLUMNS = (
+    "id", "kind", "status", "created_at", "applicant", "applicant_id_masked", "claimed_class",
+    "talent_class", "tier", "platform_reason", "evidence", "decided_at", "decision_reason",
+)  # fmt: skip
 
 
-async def queue(status: ApplicationStatus | None, limit: int = 100) -> list[TalentApplication]:
-    """Applications for operators (of one status, or all), oldest first."""
+@dataclass(frozen=True, slots=True)
+class QueueFilter:
+    status: ApplicationStatus | None = ApplicationStatus.PENDING_REVIEW  # None: every status
+    kind: ApplicationKind | None = None
+    since: date | None = None  # made on or after this local day
+    until: date | None = None
+
+
+def _queue(f: QueueFilter) -> QuerySet[TalentApplication]:
     query = TalentApplication.all()
-    if status is not None:
-        query = query.filter(status=status)
-    return await query.prefetch_related("resident", "evidence").order_by("created_at").limit(limit)
+    if f.status is not None:
+        query = query.filter(status=f.status)
+    if f.kind is not None:
+        query = query.filter(kind=f.kind)
+    if f.since is not None:
+        query = query.filter(created_at__gte=day_bounds(f.since)[0])
+    if f.until is not None:
+        query = query.filter(created_at__lt=day_bounds(f.until)[1])
+    return query
+
+
+async def queue(
+    f: QueueFilter, *, cursor: str | None, limit: int
+) -> paging.Page[TalentApplication]:
+    """A page of applications for operators, oldest first (the order they are worked in)."""
+    query = _queue(f).prefetch_related("resident", "evidence")
+    return await paging.page(query, cursor=cursor, limit=limit, newest_first=False)
+
+
+async def export(f: QueueFilter, cipher: FieldCipher) -> str:
+    """Every matching application as CSV, oldest first; names and numbers masked."""
+    rows = await paging.export_rows(_queue(f))
+    for start in range(0, len(rows), CHUNK):
+        await TalentApplication.fetch_for_list(rows[start : start + CHUNK], "resident", "evidence")
+    return paging.csv_text(QUEUE_COLUMNS, (_line(row, cipher) for row in rows))
+
+
+def _local(moment: datetime | None) -> str | None:
+    return moment.astimezone(BEIJING).isoformat(timespec="seconds") if moment else None
+
+
+def _line(row: TalentApplication, cipher: FieldCipher) -> list[Any]:
+    who = row.resident
+    name = mask_name(cipher.decrypt(who.name_enc, field="name")) if who.name_enc else ""
+    number = who.id_number_enc
+    masked = mask_id_number(cipher.decrypt(number, field="id_number")) if number else ""
+    return [
+        row.id, row.kind.value, row.status.value,
+        _local(row.created_at), name, masked, row.claimed_class, row.talent_class, row.tier,
+        row.platform_reason, len(row.evidence), _local(row.decided_at), row.decision_reason,
+    ]  # fmt: skip
 
 
 async def get(application_id: uuid.UUID) -> TalentApplication:

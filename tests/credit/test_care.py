@@ -9,7 +9,7 @@ from aiohttp.test_utils import TestClient
 
 from models.organisations import Organisation
 from palm import keys
-from services.credit import queries
+from services.credit import desk
 from tests.credit.support import days_pass, headers, messages_to, waived
 from tests.helpers import problem, run_jobs
 
@@ -64,9 +64,13 @@ async def test_an_unpaid_bill_becomes_overdue_and_can_be_defaulted(client: TestC
         client.app[keys.CIPHER],
     )
     later = datetime.now(UTC) + timedelta(days=11)  # past the ten interest-free days
-    overdue = await queries.of_merchant(hospital, "overdue", cipher=cipher, now=later)
-    assert [str(v.waiver.id) for v in overdue] == [waiver_id]
-    assert not await queries.of_merchant(hospital, "overdue", cipher=cipher, now=datetime.now(UTC))
+    overdue = desk.DeskFilter("overdue")
+    found, _ = await desk.page(hospital, overdue, cipher=cipher, now=later, cursor=None, limit=9)
+    assert [str(v.waiver.id) for v in found] == [waiver_id]
+    found, _ = await desk.page(
+        hospital, overdue, cipher=cipher, now=datetime.now(UTC), cursor=None, limit=9
+    )
+    assert not found
     resp = await client.post(
         f"/api/v1/merchant/credit/waivers/{waiver_id}/default",
         json={"amount": 120_000, "evidence": "逾期未缴住院费用"},

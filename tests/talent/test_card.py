@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import time
 import uuid
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from aiohttp.test_utils import TestClient
+from tortoise.transactions import in_transaction
 
 from integrations.simworld import PEOPLE
+from models.talent_cards import CardStatus, TalentCard
 from services.codes import qr, snapshot, text
 from services.codes.fields import Purpose, Subject, Tier
 from services.codes.verify import verify_code
+from services.talent import cards
 from tests.helpers import make_id_number, problem
 from tests.talent.support import card_code, redeem, relative, set_record
 
@@ -220,3 +223,21 @@ async def test_someone_elses_sub_card_is_not_found(
         "talent_family_card_not_found",
     )
     assert (await client.get(f"{CARD}/code", headers=talent, params={"card": "x"})).status == 422
+
+
+async def test_closing_the_account_ends_the_card_and_its_sub_cards(
+    client: TestClient, talent: dict[str, str], gatekeeper: dict[str, str]
+) -> None:
+    """The hook ``services.residents.close`` is to call inside its transaction."""
+    card = await _gold(client, talent)
+    sub = await (await client.post(FAMILY, json=await _spouse(client), headers=talent)).json()
+    shown = [await card_code(client, talent), await card_code(client, talent, sub["id"])]
+    holder = (await TalentCard.get(id=card["id"])).resident_id  # type: ignore[attr-defined]
+    async with in_transaction():
+        assert await cards.close_holder(holder, datetime.now(UTC)) == 2
+    for code in shown:  # codes shown before the closure stop at once
+        await problem(await redeem(client, gatekeeper, code), 409, "talent_card_inactive")
+    ended = await TalentCard.filter(resident_id=holder).values_list("status", "active_key")
+    assert sorted(ended) == [(CardStatus.CANCELLED, None)] * 2  # the spouse is free again
+    async with in_transaction():
+        assert await cards.close_holder(holder, datetime.now(UTC)) == 0  # idempotent

@@ -1,0 +1,38 @@
+"""Whose credit a resident's request is about: their own, or a family member's they act for.
+
+A waiver rests on its holder's own credit standing and account, so a relative acts on the
+member's account (a child shows an elderly parent's code at the hospital desk, then pays the
+bill); a member with no account of their own (a young child) has no credit to act on.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from models.residents import Resident, ResidentStatus
+from services import delegations
+from services.errors import PermissionDenied
+from services.privacy import FieldCipher
+
+
+async def holder_for(
+    actor: Resident, member: str, *, cipher: FieldCipher, now: datetime
+) -> Resident:
+    """The resident whose waivers ``member`` ("self" or a credit-scope delegation id) names.
+
+    Anything the actor may not act for is 404 ``member_not_found`` (``subject_for``).
+    """
+    if member == "self":
+        return actor
+    subject = await delegations.subject_for(actor, member, "credit", cipher=cipher, now=now)
+    holder = None
+    if subject.resident_id is not None:
+        holder = await Resident.get_or_none(id=subject.resident_id, status=ResidentStatus.ACTIVE)
+    if holder is None:
+        raise PermissionDenied(
+            "credit_member_no_account",
+            "信用免押以本人信用为准：该家人没有自己的实名账户，请使用您本人的信用码。",
+            "Credit waivers rest on the holder's own credit: this family member has no verified "
+            "account of their own; use your own credit code.",
+        )
+    return holder
