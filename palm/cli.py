@@ -80,7 +80,10 @@ def _parser() -> argparse.ArgumentParser:
 def _serve(settings: Settings, args: argparse.Namespace) -> int:
     from palm.serve import serve
 
-    return serve(settings, args.host or settings.host, args.port or settings.port, args.workers)
+    host, port = args.host or settings.host, args.port or settings.port
+    # The same host and port in the settings: callback URLs are built from them.
+    serving = settings.with_(host=host, port=port, announce=True)
+    return serve(serving, host, port, args.workers)
 
 
 def _worker(settings: Settings, args: argparse.Namespace) -> int:
@@ -185,13 +188,15 @@ def _grant(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _simulators(settings: Settings, args: argparse.Namespace) -> int:
-    from palm.simulators import running
+    from palm.public import PublicUrl
+    from palm.simulators import running, table
 
     async def run() -> None:
         port = args.port or settings.simulators_port
-        async with running(settings, only_embedded=False, port=port) as platforms:
-            for platform in platforms.values():
-                print(f"{platform.name}: {platform.base_url}")
+        # They call back a palm serve with default settings (HOST, PORT, PALM_PUBLIC_URL).
+        app_url = PublicUrl(settings)
+        async with running(settings, only_embedded=False, port=port, app_url=app_url) as sims:
+            print(table(sims, set(sims), **{"app (callbacks)": app_url()}), flush=True)
             await asyncio.Event().wait()
 
     with contextlib.suppress(KeyboardInterrupt):

@@ -28,6 +28,9 @@ _REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 @web.middleware
 async def observe(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Give each request an id (echoed back), time it, count it and log one line."""
+    public = request.app[keys.PUBLIC_URL]
+    if not public.known:  # the first request tells us the port we really listen on
+        public.learn(request)
     incoming = request.headers.get("X-Request-ID", "")
     request_id = incoming if _REQUEST_ID_RE.match(incoming) else uuid.uuid4().hex
     request[keys.REQUEST_ID] = request_id
