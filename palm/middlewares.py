@@ -16,7 +16,7 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 from tortoise.exceptions import DBConnectionError
 
 from integrations.base import PlatformUnavailable
-from palm import keys, problems
+from palm import keys, language, problems
 from palm.logs import request_id_var
 from services.errors import DomainError
 
@@ -82,7 +82,8 @@ async def problem_details(request: web.Request, handler: Handler) -> web.StreamR
         else:
             log.error("%s unavailable: %s", store, type(exc).__name__)
             error = problems.storage_unavailable(store)
-    response = problems.problem_response(error, request[keys.REQUEST_ID], request.path)
+    lang = language.of_request(request)
+    response = problems.problem_response(error, request[keys.REQUEST_ID], request.path, lang)
     if allow is not None:
         response.headers["Allow"] = allow
     return response

@@ -3,6 +3,8 @@
 Every service notifies through ``notify``; the message is recorded in the caller's transaction
 and sent by a job: retried with backoff on outages and quota errors, never sent twice for one
 ``key``, and marked refused (not retried) when the resident has not accepted the template.
+Every notice also stays in the resident's inbox (``services.inbox``), refused or not, and a
+customer-service message about a resident joins it when sent with a ``Notice``.
 """
 
 from __future__ import annotations
@@ -15,37 +17,24 @@ from typing import Any, cast
 from integrations.wechat.client import WeChatError
 from integrations.wechat.models import MsgType
 from models.bot import CustomMessage, CustomMessageStatus
-from models.notifications import Notification, NotificationStatus
-from models.residents import Resident, ResidentStatus
+from models.notifications import Notification, NotificationChannel, NotificationStatus
+from models.residents import Language, Resident, ResidentStatus
 from services import jobs
 from services.deps import Deps
+from services.notification_texts import TEMPLATES, Template, fits
 
+__all__ = ["TEMPLATES", "Notice", "Template", "notify", "send_custom"]
 
-@dataclass(frozen=True, slots=True)
-class Template:
-    """A subscribe-message template: its WeChat id and the keys its fields go to."""
-
-    template_id: str
-    fields: tuple[str, ...]
-
-
-# Our template names → the WeChat template ids registered for the mini-program.
-TEMPLATES = {
-    "application_decided": Template(
-        "tmpl-application-decided", ("thing1", "phrase2", "thing3", "time4")
-    ),
-    "card_expiring": Template("tmpl-card-expiring", ("thing1", "date2", "thing3")),
-    "reverification": Template("tmpl-reverification", ("thing1", "phrase2", "date3", "thing4")),
-    "payment_due": Template("tmpl-payment-due", ("thing1", "amount2", "date3", "thing4")),
-    "waiver_default": Template("tmpl-waiver-default", ("thing1", "amount2", "date3", "thing4")),
-    "ticket_progress": Template(
-        "tmpl-ticket-progress", ("character_string1", "phrase2", "thing3", "time4")
-    ),
-    "policy_found": Template("tmpl-policy-found", ("thing1", "thing2", "thing3")),
-}
 
 _QUOTA_RETRY_SECONDS = 3600
 _REFUSED = 43101  # the user has not accepted (or has used up) this template
+
+
+def _check(template: str, *values: dict[str, str] | None) -> None:
+    spec = TEMPLATES[template]
+    for given in values:
+        if given is not None and set(given) != set(spec.fields):
+            raise ValueError(f"template {template} takes {spec.fields}, got {sorted(given)}")
 
 
 async def notify(
@@ -55,15 +44,19 @@ async def notify(
     *,
     key: str,
     page: str | None = None,
+    values_en: dict[str, str] | None = None,
 ) -> Notification:
-    """Queue a message (inside the caller's transaction); the same ``key`` is sent only once."""
-    spec = TEMPLATES[template]
-    if set(values) != set(spec.fields):
-        raise ValueError(f"template {template} takes {spec.fields}, got {sorted(values)}")
+    """Queue a message (inside the caller's transaction); the same ``key`` is sent only once.
+
+    ``values_en``: the same fields in English, sent to (and shown for) residents who read
+    English; without them they get the Chinese values.
+    """
+    _check(template, values, values_en)
     notification, created = await Notification.get_or_create(
         key=key,
-        defaults={"resident_id": resident_id, "template": template, "data": values, "page": page},
-    )
+        defaults={"resident_id": resident_id, "template": template, "data": values,
+                  "data_en": values_en, "page": page, "channel": NotificationChannel.SUBSCRIBE},
+    )  # fmt: skip
     if created:
         await jobs.add("notification.send", {"id": notification.id}, key=f"notification:{key}")
     return notification
@@ -83,9 +76,12 @@ async def send(deps: Deps, payload: dict[str, Any]) -> None:
     notification.attempts += 1
     await notification.save(update_fields=["attempts"])
 
+    english = notification.data_en if resident.language == Language.EN else None
+    data = english if english and fits(english) else notification.data
+
     async def deliver(token: str) -> None:
         await deps.wechat.send_subscribe_message(
-            token, resident.openid, spec.template_id, notification.data, notification.page
+            token, resident.openid, spec.template_id, data, notification.page
         )
 
     try:
@@ -106,14 +102,21 @@ async def _finish(notification: Notification, status: NotificationStatus) -> Non
     await notification.save(update_fields=["status", "sent_at"])
 
 
-async def for_resident(resident_id: uuid.UUID, limit: int = 50) -> list[Notification]:
-    return await Notification.filter(resident_id=resident_id).order_by("-id").limit(limit)
-
-
 # Customer-service messages (客服消息): free-form replies to a chat user, through the same outbox.
 # WeChat accepts them only within 48 hours of the user's last message (45015 after that) and a
 # limited number per message (45047); neither gets better by retrying.
 _CUSTOM_CLOSED = frozenset({45015, 45047, 43004, 40003})  # window, count, unfollowed, bad openid
+
+
+@dataclass(frozen=True, slots=True)
+class Notice:
+    """What a customer-service message tells a resident, kept in their inbox like a template."""
+
+    resident_id: uuid.UUID
+    template: str
+    values: dict[str, str]
+    values_en: dict[str, str] | None = None
+    page: str | None = None
 
 
 async def send_custom(
@@ -123,13 +126,23 @@ async def send_custom(
     *,
     key: str,
     check_text: bool = False,
+    notice: Notice | None = None,
 ) -> CustomMessage:
     """Queue a customer-service message (inside the caller's transaction), sent once per ``key``.
 
     ``check_text`` passes the text through ``msgSecCheck`` first, for words that are not ours
     (a resident's request quoted back, a note from another platform); a text that does not
-    pass is never sent.
+    pass is never sent. A ``notice`` puts the message in the resident's inbox (a chat reply
+    needs none): its state there follows the message's.
     """
+    if notice is not None:
+        _check(notice.template, notice.values, notice.values_en)
+        await Notification.get_or_create(
+            key=key,
+            defaults={"resident_id": notice.resident_id, "template": notice.template,
+                      "data": notice.values, "data_en": notice.values_en, "page": notice.page,
+                      "channel": NotificationChannel.MESSAGE},
+        )  # fmt: skip
     message, created = await CustomMessage.get_or_create(
         key=key,
         defaults={
@@ -185,3 +198,12 @@ async def _finish_custom(
     message.status, message.last_error = status, error
     message.sent_at = datetime.now(UTC) if status == CustomMessageStatus.SENT else None
     await message.save(update_fields=["status", "last_error", "sent_at"])
+    inbox = Notification.filter(key=message.key, channel=NotificationChannel.MESSAGE)
+    if status == CustomMessageStatus.BLOCKED:  # words the content check refused: not shown
+        await inbox.delete()
+        return
+    sent = status == CustomMessageStatus.SENT
+    await inbox.update(
+        status=NotificationStatus.SENT if sent else NotificationStatus.FAILED,
+        sent_at=message.sent_at,
+    )

@@ -44,8 +44,11 @@ def _ours(client: TestClient, url: str) -> bool:
 async def test_paying_a_default_in_the_simulator_resolves_it(client: TestClient) -> None:
     librarian, resident = await headers(client, "librarian"), await headers(client, "resident")
     waiver_id = await waived(client, librarian, resident, amount=5000)
-    resp = await client.post(f"/api/v1/merchant/credit/waivers/{waiver_id}/default",
-                             json={"amount": 3000, "evidence": "图书损坏"}, headers=librarian)  # fmt: skip
+    resp = await client.post(
+        f"/api/v1/merchant/credit/waivers/{waiver_id}/default",
+        json={"amount": 3000, "evidence": "图书损坏"},
+        headers=librarian,
+    )
     assert resp.status == 200, await resp.text()
     await days_pass(8)
     await run_jobs(client)
@@ -57,7 +60,8 @@ async def test_paying_a_default_in_the_simulator_resolves_it(client: TestClient)
     assert (await CreditDefault.get()).resolution == "paid"
     assert (await CreditPayment.get(out_trade_no=no)).transaction_id
     [sent] = await sim(client, "wechatpay", "GET", "/_sim/notifications")
-    assert _ours(client, sent["url"]) and sent["url"].endswith(NOTIFY)
+    assert _ours(client, sent["url"])
+    assert sent["url"].endswith(NOTIFY)
     assert (sent["delivered"], sent["attempts"], sent["last_status"]) == (True, 1, 204)
 
 
@@ -96,7 +100,8 @@ async def test_the_public_url_is_the_setting_or_where_we_listen(
     assert PublicUrl(settings.with_(public_url="https://palm.example.invalid"))() == (
         "https://palm.example.invalid"
     )
-    assert PublicUrl(settings.with_(host="0.0.0.0", port=9000))() == "http://127.0.0.1:9000"
+    every_interface = settings.with_(host="0.0.0.0", port=9000)  # noqa: S104
+    assert PublicUrl(every_interface)() == "http://127.0.0.1:9000"
     public = client.app[keys.PUBLIC_URL]
     assert public() == "http://127.0.0.1:8080"  # HOST and PORT, until a request shows the port
     await client.get("/healthz")

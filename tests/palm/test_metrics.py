@@ -35,7 +35,8 @@ async def test_the_api_port_answers_only_the_token(client: TestClient) -> None:
 @pytest.mark.parametrize("settings", [{"metrics_port": 0}], indirect=True)
 async def test_a_port_of_its_own_on_loopback(client: TestClient) -> None:
     url = client.app[keys.METRICS_URL]
-    assert url.startswith("http://127.0.0.1:") and url.endswith("/metrics")
+    assert url.startswith("http://127.0.0.1:")
+    assert url.endswith("/metrics")
     assert str(client.port) not in url.rsplit(":", 1)[1]
     await problem(await client.get("/metrics"), 404, "not_found")  # still not on the API port
     async with client.app[keys.HTTP].get(url) as resp:
@@ -49,5 +50,7 @@ def test_the_settings_read_the_environment() -> None:
     assert Settings.from_env(dev).metrics_token is None
     chosen = Settings.from_env({**dev, "PALM_METRICS_PORT": "9464", "PALM_METRICS_TOKEN": "t"})
     assert (chosen.metrics_port, chosen.metrics_host, chosen.metrics_token) == (
-        9464, "127.0.0.1", "t"
+        9464,
+        "127.0.0.1",
+        "t",
     )
