@@ -42,8 +42,10 @@ class GrantList(ApiModel):
 
 class GrantQuery(PageQuery):
     role: Role | None = None
-    organisation: str | None = Field(default=None, min_length=1, max_length=64,
-                                     pattern=r"^[A-Za-z0-9._-]+$", description="Organisation code")  # fmt: skip
+    organisation: str | None = Field(
+        default=None, min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._-]+$",
+        description="Organisation code",
+    )  # fmt: skip
     resident_id: uuid.UUID | None = None
 
 
