@@ -133,11 +133,7 @@ def _seed_demo(settings: Settings, args: argparse.Namespace) -> int:
     from services.privacy import FieldCipher
 
     async def run() -> None:
-        await storage.migrate(settings)
-        from tortoise.context import TortoiseContext
-
-        async with TortoiseContext() as ctx:
-            await ctx.init(config=storage.tortoise_config(settings))
+        async with storage.for_command(settings.with_(auto_migrate=True)):
             cipher = FieldCipher(settings.secret_keys)
             await demo.seed(cipher, settings.wechat.app_id, settings.data_dir)
 
@@ -149,13 +145,10 @@ def _seed_demo(settings: Settings, args: argparse.Namespace) -> int:
 @asynccontextmanager
 async def _storage(settings: Settings) -> AsyncIterator[Redis]:
     """Database and Redis for a one-off command."""
-    from tortoise.context import TortoiseContext
-
     from palm import storage
 
     redis = storage.open_redis(settings)
-    async with TortoiseContext() as ctx:
-        await ctx.init(config=storage.tortoise_config(settings))
+    async with storage.for_command(settings):
         try:
             yield redis
         finally:
