@@ -1,6 +1,6 @@
 """Every command the README shows works as a newcomer types it: no variables, a fresh checkout.
 
-The commands are read from README.md (its ``sh`` blocks and every ``palm …`` it quotes in backticks) and
+The commands are read from README.md (its ``sh`` blocks and every ``palm …`` it quotes) and
 checked against the lists below both ways: a command added to the README must be run here
 or say why not. Each runs in a child process with palm's variables removed and an empty
 working directory, as after ``git clone`` (the SQLite file does not exist yet).
