@@ -68,6 +68,14 @@ TEMPLATES = {
 }  # fmt: skip
 
 
+def check_values(template: str, *values: dict[str, str] | None) -> None:
+    """Refuse values that are not exactly the template's fields (a bug in the caller)."""
+    spec = TEMPLATES[template]
+    for given in values:
+        if given is not None and set(given) != set(spec.fields):
+            raise ValueError(f"template {template} takes {spec.fields}, got {sorted(given)}")
+
+
 # What WeChat accepts in a subscribe message's fields, by kind (characters).
 _LIMITS = {"thing": 20, "phrase": 5, "character_string": 32, "name": 20, "letter": 32}
 
