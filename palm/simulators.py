@@ -78,14 +78,17 @@ async def running(
 
 def table(platforms: Mapping[str, Platform], embedded: set[str], **extra: str) -> str:
     """The addresses, one line each (``extra`` rows first, e.g. the API), for a terminal."""
-    rows = list(extra.items())
+    rows = [(name, url, "") for name, url in extra.items()]
     rows += [
-        (name, p.base_url if name in embedded else f"{p.base_url} (the real platform)")
+        (name, p.base_url, "" if name in embedded else " (the real platform)")
         for name, p in platforms.items()
     ]
-    width = max(len(name) for name, _ in rows)
+    width = max(len(name) for name, _, _ in rows)
     lines = [f"{'service':<{width}}   port  url"]
-    for name, url in rows:
-        port = urlsplit(url).port if url.startswith("http") else None
-        lines.append(f"{name:<{width}}  {port or '':>5}  {url}")
+    for name, url, note in rows:
+        try:
+            port = urlsplit(url).port
+        except ValueError:  # not a URL we can read a port from: leave the column empty
+            port = None
+        lines.append(f"{name:<{width}}  {port or '':>5}  {url}{note}")
     return "\n".join(lines)

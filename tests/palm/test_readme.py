@@ -189,3 +189,18 @@ def test_palm_simulators_prints_a_table_of_ports(tmp_path: Path) -> None:
         assert re.search(r"^app \(callbacks\) +8080 +http://127\.0\.0\.1:8080$", table, re.M)
     finally:
         sims.stop()
+
+
+def test_the_table_names_real_platforms_too() -> None:
+    from dataclasses import replace
+
+    from palm.simulators import table
+
+    wechat = replace(Settings().wechat, base_url="https://api.weixin.qq.com")
+    pay = replace(Settings().wechatpay, base_url="http://127.0.0.1:4100")
+    text = table({"wechat": wechat, "wechatpay": pay}, {"wechatpay"}, api="http://127.0.0.1:80")
+    assert text.splitlines()[1:] == [
+        "api           80  http://127.0.0.1:80",
+        "wechat            https://api.weixin.qq.com (the real platform)",
+        "wechatpay   4100  http://127.0.0.1:4100",
+    ]
