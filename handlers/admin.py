@@ -60,7 +60,7 @@ def _out(row: Grant, organisation: str | None) -> GrantOut:
     )
 
 
-@api.get("/api/v1/admin/grants", query=GrantQuery, response=GrantList, roles=GRANTS)
+@api.get("/api/v1/admin/grants", query=GrantQuery, response=GrantList, roles=GRANTS, errors=(400,))
 async def list_grants(request: web.Request, query: GrantQuery) -> GrantList:
     """Staff grants, newest first: one role, organisation or resident if asked."""
     found = await grants.list_grants(

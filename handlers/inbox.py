@@ -55,7 +55,7 @@ def _out(item: inbox.Entry) -> InboxEntry:
     return InboxEntry(**{name: getattr(item, name) for name in InboxEntry.model_fields})
 
 
-@api.get("/api/v1/me/inbox", query=InboxQuery, response=InboxPage)
+@api.get("/api/v1/me/inbox", query=InboxQuery, response=InboxPage, errors=(400,))
 async def list_inbox(request: web.Request, query: InboxQuery) -> InboxPage:
     """Notifications sent to me, newest first, in my language (delivered to WeChat or not)."""
     items, cursor = await inbox.entries(
