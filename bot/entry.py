@@ -22,7 +22,7 @@ from bot.message import Message
 from bot.router import Router
 from bot.tasks import Tracker
 from bot.verify import Account
-from services import jobs, notifications
+from services import jobs, notifications, residents
 from services.bot import conversation
 from services.deps import Deps
 
@@ -58,7 +58,10 @@ async def respond(account: Account, runtime: Runtime, query: Mapping[str, str], 
         return SUCCESS  # a retry of a push already being answered
     await conversation.mark_open(redis, message.source)
     now_utc = datetime.now(UTC)
-    ctx = Context(message, runtime.deps, now_utc, language_of(message.content), push.proven)
+    # The resident's chosen language, when the push is proven theirs; else the message's own.
+    chosen = await residents.language_of(message.source) if push.proven else None
+    lang = chosen.value if chosen else language_of(message.content)
+    ctx = Context(message, runtime.deps, now_utc, lang, push.proven)
     reply = await _answer(account, runtime, ctx)
     if reply is None:
         return SUCCESS

@@ -11,6 +11,7 @@ from pydantic import Field
 from models.residents import Grant, Role
 from palm import keys
 from palm.api import Api, ApiModel
+from palm.lists import PageQuery
 from services import grants
 from services.errors import NotFound
 
@@ -36,6 +37,16 @@ class GrantOut(ApiModel):
 
 class GrantList(ApiModel):
     items: list[GrantOut]
+    next_cursor: str | None
+
+
+class GrantQuery(PageQuery):
+    role: Role | None = None
+    organisation: str | None = Field(
+        default=None, min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._-]+$",
+        description="Organisation code",
+    )  # fmt: skip
+    resident_id: uuid.UUID | None = None
 
 
 def _out(row: Grant, organisation: str | None) -> GrantOut:
@@ -49,11 +60,15 @@ def _out(row: Grant, organisation: str | None) -> GrantOut:
     )
 
 
-@api.get("/api/v1/admin/grants", response=GrantList, roles=GRANTS)
-async def list_grants(request: web.Request) -> GrantList:
-    """Every staff grant."""
-    rows = await grants.list_grants()
-    return GrantList(items=[_out(r, r.organisation.code if r.organisation else None) for r in rows])
+@api.get("/api/v1/admin/grants", query=GrantQuery, response=GrantList, roles=GRANTS, errors=(400,))
+async def list_grants(request: web.Request, query: GrantQuery) -> GrantList:
+    """Staff grants, newest first: one role, organisation or resident if asked."""
+    found = await grants.list_grants(
+        cursor=query.cursor, limit=query.limit, role=query.role,
+        organisation=query.organisation, resident_id=query.resident_id,
+    )  # fmt: skip
+    items = [_out(r, r.organisation.code if r.organisation else None) for r in found.items]
+    return GrantList(items=items, next_cursor=found.next_cursor)
 
 
 @api.post("/api/v1/admin/grants", body=GrantIn, response=GrantOut, status=201, roles=GRANTS,

@@ -31,7 +31,9 @@ async def login(request: web.Request, body: LoginIn) -> LoginOut:
     app = request.app
     resident = await auth.login_with_wechat(app[keys.WECHAT], app[keys.CIPHER], body.code)
     ttl = app[keys.SETTINGS].session_ttl_seconds
-    token, principal = await auth.create_session(app[keys.REDIS], resident.id, ttl)
+    token, principal = await auth.create_session(
+        app[keys.REDIS], resident.id, ttl, resident.language
+    )
     return LoginOut(token=token, expires_in=ttl, profile=profile_of(request, resident, principal))
 
 

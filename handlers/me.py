@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime
 from aiohttp import web
 from pydantic import Field, model_validator
 
-from models.residents import IdType, Resident
+from models.residents import IdType, Language, Resident
 from palm import keys
 from palm.api import Api, ApiModel
 from services import identity, residents
@@ -25,6 +25,9 @@ class Profile(ApiModel):
     verified_at: datetime | None
     id_type: str | None
     birth_date: date | None
+    language: Language | None = Field(
+        description="What notifications, the bot and errors use; null: the phone's language"
+    )
     roles: list[str]
     services: dict[str, bool] = Field(description="Which services this account can use now")
 
@@ -33,6 +36,10 @@ def profile_of(request: web.Request, resident: Resident, principal: Principal) -
     view = residents.profile_view(resident, request.app[keys.CIPHER])
     roles = sorted(role for role in principal.roles if ":" not in role)
     return Profile(**asdict(view), roles=roles)
+
+
+class ProfileIn(ApiModel):
+    language: Language | None = Field(description="zh or en; null to follow the phone")
 
 
 class RealNameIn(ApiModel):
@@ -71,6 +78,15 @@ async def _me(request: web.Request) -> Resident:
 async def me(request: web.Request) -> Profile:
     """The signed-in resident's profile, personal fields masked."""
     return profile_of(request, await _me(request), request[keys.PRINCIPAL])
+
+
+@api.patch("/api/v1/me", body=ProfileIn, response=Profile)
+async def update_me(request: web.Request, body: ProfileIn) -> Profile:
+    """Change the profile's settings: the language notifications, the bot and errors use."""
+    resident = await residents.set_language(
+        await _me(request), body.language, request.app[keys.REDIS]
+    )
+    return profile_of(request, resident, request[keys.PRINCIPAL])
 
 
 @api.post(

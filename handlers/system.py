@@ -12,8 +12,9 @@ from aiohttp import web
 
 from palm import keys, openapi
 from palm.api import Api, ApiModel
+from palm.metrics import render_response, token_matches
 from palm.storage import database_ready
-from services.errors import NotFound, UpstreamUnavailable
+from services.errors import NotFound, Unauthenticated, UpstreamUnavailable
 
 api = Api("system")
 log = logging.getLogger("palm.system")
@@ -65,13 +66,20 @@ async def readyz(request: web.Request) -> Readiness:
     return Readiness(status="ok", **results)
 
 
-@api.get("/metrics", auth="none", limited=False, content_type="text/plain")
+@api.get("/metrics", auth="none", limited=False, content_type="text/plain", errors=(401, 404))
 async def metrics(request: web.Request) -> web.Response:
-    """Prometheus metrics."""
-    return web.Response(
-        body=request.app[keys.METRICS].render(),
-        headers={"Content-Type": "text/plain; version=0.0.4; charset=utf-8"},
-    )
+    """Prometheus metrics, for a scraper holding PALM_METRICS_TOKEN (not found without one).
+
+    Or scrape the listener of their own, PALM_METRICS_PORT, which the public cannot reach.
+    """
+    token = request.app[keys.SETTINGS].metrics_token
+    if token is None:
+        raise NotFound("not_found", "找不到请求的资源。", "No such resource.")
+    if not token_matches(token, request.headers.get("Authorization", "")):
+        raise Unauthenticated(
+            "metrics_token_required", "需要监控令牌。", "Send 'Authorization: Bearer <token>'."
+        )
+    return render_response(request.app[keys.METRICS])
 
 
 @api.get("/openapi.json", auth="none", content_type="application/json")

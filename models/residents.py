@@ -16,6 +16,13 @@ class IdType(StrEnum):
     PASSPORT = "passport"
 
 
+class Language(StrEnum):
+    """What a resident reads: notifications, the bot's answers, error messages."""
+
+    ZH = "zh"
+    EN = "en"
+
+
 class ResidentStatus(StrEnum):
     ACTIVE = "active"
     CLOSED = "closed"
@@ -39,6 +46,8 @@ class Resident(Model):
     phone_enc = fields.TextField(null=True)
     phone_hash = fields.CharField(max_length=64, null=True, db_index=True)
     verified_at = fields.DatetimeField(null=True)
+    # None: not chosen, so the phone's Accept-Language decides (Chinese when it says nothing).
+    language = fields.CharEnumField(Language, max_length=2, null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
 

@@ -144,7 +144,7 @@ def _endpoint(op: Operation) -> Callable[[web.Request], Awaitable[web.StreamResp
         finally:
             added = jobs.collected(collecting)
         if added:  # committed by now: hand the new outbox messages to the queue at once
-            await _kick(request, added)
+            await request.app[keys.JOBS].kick(added)  # never raises: the sweep is behind it
         if isinstance(result, web.StreamResponse):
             return result
         if result is None:
@@ -157,15 +157,6 @@ def _endpoint(op: Operation) -> Callable[[web.Request], Awaitable[web.StreamResp
 
     endpoint.__name__ = op.operation_id
     return endpoint
-
-
-async def _kick(request: web.Request, message_ids: list[int]) -> None:
-    """Queue committed work; if the queue is down the sweep delivers it later, so say nothing."""
-    try:
-        await request.app[keys.JOBS].kick(message_ids)
-    except Exception as exc:  # the write is committed: never fail the request over the queue
-        log.warning("queueing %s job(s) failed, the sweep will deliver them: %s",
-                    len(message_ids), type(exc).__name__)  # fmt: skip
 
 
 async def _authorise(request: web.Request, op: Operation) -> None:

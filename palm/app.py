@@ -19,9 +19,10 @@ from integrations.hotline.client import HotlineClient
 from integrations.talent.client import TalentClient
 from integrations.wechat.client import WeChatClient
 from integrations.wechatpay.client import WeChatPayClient
-from palm import api, keys, middlewares, simulators, storage
+from palm import api, keys, metrics, middlewares, simulators, storage
 from palm.jobs import jobs_ctx
 from palm.metrics import Metrics
+from palm.public import PublicUrl
 from palm.settings import Settings
 from services import demo
 from services.codes.snapshot import KeyCache
@@ -45,10 +46,12 @@ def create_app(settings: Settings) -> web.Application:
     app[keys.SETTINGS] = settings
     app[keys.METRICS] = Metrics()
     app[keys.CIPHER] = FieldCipher(settings.secret_keys)
+    app[keys.PUBLIC_URL] = PublicUrl(settings)
     app.cleanup_ctx.extend(
         [
             storage.redis_ctx,
             storage.database_ctx,
+            _metrics_ctx,
             _simulators_ctx,
             _http_ctx,
             _clients_ctx,
@@ -62,9 +65,23 @@ def create_app(settings: Settings) -> web.Application:
     return app
 
 
+async def _metrics_ctx(app: web.Application) -> AsyncIterator[None]:
+    """/metrics on a port of its own, when PALM_METRICS_PORT asks for one."""
+    settings = app[keys.SETTINGS]
+    if settings.metrics_port is None:
+        yield
+        return
+    async with metrics.listener(
+        app[keys.METRICS], settings.metrics_host, settings.metrics_port,
+        reuse_port=settings.shared_ports,
+    ) as url:  # fmt: skip
+        app[keys.METRICS_URL] = url
+        yield
+
+
 async def _simulators_ctx(app: web.Application) -> AsyncIterator[None]:
     """Start the simulators of platforms whose URL was left at the embedded default."""
-    async with simulators.running(app[keys.SETTINGS]) as platforms:
+    async with simulators.running(app[keys.SETTINGS], app_url=app[keys.PUBLIC_URL]) as platforms:
         app[keys.PLATFORMS] = platforms
         yield
 
@@ -97,6 +114,7 @@ async def _clients_ctx(app: web.Application) -> AsyncIterator[None]:
         ),
         codes=KeyCache(app[keys.CIPHER]),
         settings=app[keys.SETTINGS],
+        base_url=app[keys.PUBLIC_URL],
     )
     yield
 

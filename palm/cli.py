@@ -80,7 +80,10 @@ def _parser() -> argparse.ArgumentParser:
 def _serve(settings: Settings, args: argparse.Namespace) -> int:
     from palm.serve import serve
 
-    return serve(settings, args.host or settings.host, args.port or settings.port, args.workers)
+    host, port = args.host or settings.host, args.port or settings.port
+    # The same host and port in the settings: callback URLs are built from them.
+    serving = settings.with_(host=host, port=port, announce=True)
+    return serve(serving, host, port, args.workers)
 
 
 def _worker(settings: Settings, args: argparse.Namespace) -> int:
@@ -130,11 +133,7 @@ def _seed_demo(settings: Settings, args: argparse.Namespace) -> int:
     from services.privacy import FieldCipher
 
     async def run() -> None:
-        await storage.migrate(settings)
-        from tortoise.context import TortoiseContext
-
-        async with TortoiseContext() as ctx:
-            await ctx.init(config=storage.tortoise_config(settings))
+        async with storage.for_command(settings.with_(auto_migrate=True)):
             cipher = FieldCipher(settings.secret_keys)
             await demo.seed(cipher, settings.wechat.app_id, settings.data_dir)
 
@@ -146,13 +145,10 @@ def _seed_demo(settings: Settings, args: argparse.Namespace) -> int:
 @asynccontextmanager
 async def _storage(settings: Settings) -> AsyncIterator[Redis]:
     """Database and Redis for a one-off command."""
-    from tortoise.context import TortoiseContext
-
     from palm import storage
 
     redis = storage.open_redis(settings)
-    async with TortoiseContext() as ctx:
-        await ctx.init(config=storage.tortoise_config(settings))
+    async with storage.for_command(settings):
         try:
             yield redis
         finally:
@@ -185,13 +181,15 @@ def _grant(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _simulators(settings: Settings, args: argparse.Namespace) -> int:
-    from palm.simulators import running
+    from palm.public import PublicUrl
+    from palm.simulators import running, table
 
     async def run() -> None:
         port = args.port or settings.simulators_port
-        async with running(settings, only_embedded=False, port=port) as platforms:
-            for platform in platforms.values():
-                print(f"{platform.name}: {platform.base_url}")
+        # They call back a palm serve with default settings (HOST, PORT, PALM_PUBLIC_URL).
+        app_url = PublicUrl(settings)
+        async with running(settings, only_embedded=False, port=port, app_url=app_url) as sims:
+            print(table(sims, set(sims), **{"app (callbacks)": app_url()}), flush=True)
             await asyncio.Event().wait()
 
     with contextlib.suppress(KeyboardInterrupt):

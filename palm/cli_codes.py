@@ -58,12 +58,7 @@ def _with_db(settings: Settings, work: Callable[[FieldCipher], Awaitable[None]])
     """Run ``work`` with the database open; domain errors become a message and exit 1."""
 
     async def run() -> None:
-        from tortoise.context import TortoiseContext
-
-        if settings.auto_migrate:
-            await storage.migrate(settings)
-        async with TortoiseContext() as ctx:
-            await ctx.init(config=storage.tortoise_config(settings))
+        async with storage.for_command(settings):
             await work(FieldCipher(settings.secret_keys))
 
     try:

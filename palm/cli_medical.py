@@ -26,10 +26,7 @@ def add_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]
 
 def _verify(settings: Settings, args: argparse.Namespace) -> int:
     async def run() -> ChainReport:
-        from tortoise.context import TortoiseContext
-
-        async with TortoiseContext() as ctx:
-            await ctx.init(config=storage.tortoise_config(settings))
+        async with storage.for_command(settings):
             return await verify_chain(FieldCipher(settings.secret_keys))
 
     report = asyncio.run(run())

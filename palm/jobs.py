@@ -100,8 +100,19 @@ class JobQueue:
         return run
 
     async def kick(self, message_ids: list[int]) -> None:
-        for message_id in message_ids:
-            await self._process.kiq(message_id)
+        """Hand committed outbox messages to the queue now; never raises.
+
+        The messages are already in the outbox: if the broker cannot take them (Redis down,
+        a stalled stream) the minute's sweep delivers them, so a caller whose write has
+        committed must not fail over the queue.
+        """
+        for done, message_id in enumerate(message_ids):
+            try:
+                await self._process.kiq(message_id)
+            except Exception as exc:  # whatever the broker raises, the sweep recovers
+                log.warning("queueing %s job(s) failed, the sweep will deliver them: %s",
+                            len(message_ids) - done, type(exc).__name__)  # fmt: skip
+                return
 
     async def start(self, *, worker: bool, scheduler: bool) -> None:
         await self.broker.startup()

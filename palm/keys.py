@@ -24,9 +24,12 @@ from services.wechat_token import AccessTokenHolder
 if TYPE_CHECKING:
     from palm.api import Operation
     from palm.jobs import JobQueue
+    from palm.public import PublicUrl
 
 SETTINGS = web.AppKey("settings", Settings)
 METRICS = web.AppKey("metrics", Metrics)
+METRICS_URL = web.AppKey("metrics_url", str)
+"""Where the metrics listener answers (only when PALM_METRICS_PORT is set)."""
 CIPHER = web.AppKey("cipher", FieldCipher)
 REDIS = web.AppKey("redis", Redis)
 HTTP = web.AppKey("http", aiohttp.ClientSession)
@@ -42,6 +45,8 @@ BOT_ROUTER = web.AppKey("bot_router", Router)
 BOT_TASKS = web.AppKey("bot_tasks", Tracker)
 """Answers still being worked out after WeChat's 4-second window; drained on shutdown."""
 OPERATIONS = web.AppKey("operations", list["Operation"])
+PUBLIC_URL: web.AppKey[PublicUrl] = web.AppKey("public_url")
+"""Where platforms call us back: PALM_PUBLIC_URL, or where this process listens."""
 
 REQUEST_ID = web.RequestKey("request_id", str)
 PRINCIPAL = web.RequestKey("principal", Principal)

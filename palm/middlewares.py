@@ -16,7 +16,7 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 from tortoise.exceptions import DBConnectionError
 
 from integrations.base import PlatformUnavailable
-from palm import keys, problems
+from palm import keys, language, problems
 from palm.logs import request_id_var
 from services.errors import DomainError
 
@@ -28,6 +28,9 @@ _REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 @web.middleware
 async def observe(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Give each request an id (echoed back), time it, count it and log one line."""
+    public = request.app[keys.PUBLIC_URL]
+    if not public.known:  # the first request tells us the port we really listen on
+        public.learn(request)
     incoming = request.headers.get("X-Request-ID", "")
     request_id = incoming if _REQUEST_ID_RE.match(incoming) else uuid.uuid4().hex
     request[keys.REQUEST_ID] = request_id
@@ -79,7 +82,8 @@ async def problem_details(request: web.Request, handler: Handler) -> web.StreamR
         else:
             log.error("%s unavailable: %s", store, type(exc).__name__)
             error = problems.storage_unavailable(store)
-    response = problems.problem_response(error, request[keys.REQUEST_ID], request.path)
+    lang = language.of_request(request)
+    response = problems.problem_response(error, request[keys.REQUEST_ID], request.path, lang)
     if allow is not None:
         response.headers["Allow"] = allow
     return response

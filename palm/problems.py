@@ -1,4 +1,8 @@
-"""Problem documents (RFC 9457): the only error shape a client ever receives."""
+"""Problem documents (RFC 9457): the only error shape a client ever receives.
+
+Both messages are always there (``message_zh``, ``message_en``); ``title`` and ``detail`` are
+in the reader's language, which ``Content-Language`` names.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,7 @@ from typing import Any
 
 from aiohttp import web
 
+from models.residents import Language
 from services.errors import DomainError, FieldError, NotFound, UpstreamUnavailable
 
 
@@ -42,14 +47,20 @@ STATUS_BY_CATEGORY = {
 }
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
+CONTENT_LANGUAGE = {Language.ZH: "zh-CN", Language.EN: "en"}
 
 
-def problem_body(error: DomainError, status: int, request_id: str, instance: str) -> dict[str, Any]:
+def problem_body(
+    error: DomainError, status: int, request_id: str, instance: str, lang: Language = Language.EN
+) -> dict[str, Any]:
+    title = error.message_zh if lang == Language.ZH else error.message_en
+    # A detail of its own (field paths, what is unavailable) stays; the default is the message.
+    detail = title if error.detail == error.message_en else error.detail
     body: dict[str, Any] = {
         "type": f"urn:weihai-palm:problem:{error.code}",
-        "title": error.message_en,
+        "title": title,
         "status": status,
-        "detail": error.detail,
+        "detail": detail,
         "code": error.code,
         "message_zh": error.message_zh,
         "message_en": error.message_en,
@@ -66,13 +77,16 @@ def _field(error: FieldError) -> dict[str, str]:
     return {"path": error.path, "message": error.message, "type": error.type}
 
 
-def problem_response(error: DomainError, request_id: str, instance: str) -> web.Response:
+def problem_response(
+    error: DomainError, request_id: str, instance: str, lang: Language = Language.EN
+) -> web.Response:
     status = STATUS_BY_CATEGORY.get(error.category, 400)
-    body = problem_body(error, status, request_id, instance)
+    body = problem_body(error, status, request_id, instance, lang)
     response = web.Response(
         status=status,
         body=json.dumps(body, ensure_ascii=False).encode(),
         content_type=PROBLEM_CONTENT_TYPE,
+        headers={"Content-Language": CONTENT_LANGUAGE[lang]},
     )
     if error.retry_after is not None:
         response.headers["Retry-After"] = str(error.retry_after)

@@ -10,12 +10,15 @@ from __future__ import annotations
 import asyncio
 import logging
 import multiprocessing
+import os
 import signal
 import sys
 from types import FrameType
 
 from aiohttp import web
 
+from integrations.base import Platform
+from palm import keys, simulators
 from palm.app import create_app
 from palm.logs import configure_logging
 from palm.settings import Settings
@@ -26,15 +29,28 @@ SHUTDOWN_SECONDS = 30.0
 
 
 def run_one(settings: Settings, host: str, port: int, *, reuse_port: bool = False) -> None:
+    app = create_app(settings)
     web.run_app(
-        create_app(settings),
+        app,
         host=host,
         port=port,
         access_log=None,
-        print=None,
+        print=(lambda _: announce(app)) if settings.announce else None,
         shutdown_timeout=SHUTDOWN_SECONDS,
         reuse_port=reuse_port,
     )
+
+
+def announce(app: web.Application) -> None:
+    """Once listening: where the API, its metrics and each simulator answer (stdout)."""
+    settings = app[keys.SETTINGS]
+    extra = {"api": app[keys.PUBLIC_URL](), "docs": app[keys.PUBLIC_URL]() + "/docs"}
+    if keys.METRICS_URL in app:
+        extra["metrics"] = app[keys.METRICS_URL]
+    embedded = {p.name for p in settings.platforms if p.embedded}
+    platforms: dict[str, Platform] = app[keys.PLATFORMS]
+    print(f"palm serve ({settings.env}, process {os.getpid()}):", flush=True)
+    print(simulators.table(platforms, embedded, **extra), flush=True)
 
 
 def _child(settings: Settings, host: str, port: int) -> None:
@@ -60,8 +76,9 @@ def serve(settings: Settings, host: str, port: int, workers: int) -> int:
     children = []
     for index in range(workers):
         child_settings = settings.with_(
-            auto_migrate=False, seed_demo=False, run_scheduler=settings.run_scheduler and index == 0
-        )
+            auto_migrate=False, seed_demo=False, shared_ports=True,
+            run_scheduler=settings.run_scheduler and index == 0,
+        )  # fmt: skip
         process = spawn.Process(
             target=_child, args=(child_settings, host, port), name=f"palm-{index}"
         )

@@ -2,25 +2,29 @@
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
 from integrations.base import EMBEDDED, PLACEHOLDER_PREFIX, Platform
 from integrations.wechatpay.keys import WeChatPayKeys, development_keys
+from palm.settings_secrets import (
+    SettingsError,
+    _aes_key,
+    _dev_aes_key,
+    _dev_key,
+    _parse_keys,
+    _wechatpay_keys,
+)
 from services.medical.config import MedicalConfig
 from services.ratelimit import Limit
 
 Environment = Literal["development", "production"]
 CallbackMode = Literal["safe", "compatible", "plain"]
-
-
-class SettingsError(ValueError):
-    """The environment does not describe a configuration we are willing to run."""
+__all__ = ["PLATFORM_APP_IDS", "RateLimits", "Settings", "SettingsError"]
 
 
 def _platform(env: Mapping[str, str], name: str, prefix: str, app_id: str) -> Platform:
@@ -53,58 +57,12 @@ def _default(name: str) -> Platform:
     return _from_env({}, name)
 
 
-def _dev_key(kid: str) -> bytes:
-    # Deterministic so a development database stays readable across restarts; refused in
-    # production by Settings.check().
-    return hashlib.sha256(f"{PLACEHOLDER_PREFIX}{kid}".encode()).digest()
-
-
-def _dev_aes_key() -> str:
-    # An EncodingAESKey is 43 base64 characters (32 bytes without the trailing "=").
-    raw = hashlib.sha256(f"{PLACEHOLDER_PREFIX}wechat-aes".encode()).digest()
-    return base64.b64encode(raw).decode().rstrip("=")
-
-
-def _aes_key(text: str | None) -> str:
-    """PALM_WECHAT_AES_KEY, checked to be an EncodingAESKey; the development one when unset."""
-    if not text:
-        return _dev_aes_key()
-    try:
-        valid = len(text) == 43 and len(base64.b64decode(text + "=", validate=True)) == 32
-    except ValueError:
-        valid = False
-    if not valid:
-        raise SettingsError("PALM_WECHAT_AES_KEY must be 43 base64 characters (EncodingAESKey)")
-    return text
-
-
 def _callback_mode(text: str | None) -> CallbackMode:
     """PALM_WECHAT_CALLBACK_MODE: safe (the default), compatible or plain."""
     mode = text or "safe"
     if mode not in ("safe", "compatible", "plain"):
         raise SettingsError("PALM_WECHAT_CALLBACK_MODE must be safe, compatible or plain")
     return mode  # type: ignore[return-value]
-
-
-def _parse_keys(text: str) -> tuple[tuple[str, bytes], ...]:
-    """Parse ``kid:base64key[,kid:base64key...]``; the first key encrypts, all decrypt."""
-    keys: list[tuple[str, bytes]] = []
-    for item in filter(None, (part.strip() for part in text.replace("\n", ",").split(","))):
-        kid, sep, b64 = item.partition(":")
-        if not sep or not kid.isalnum() or len(kid) > 16:
-            raise SettingsError("PALM_SECRET_KEYS entries look like kid:base64key (kid alnum)")
-        try:
-            raw = base64.b64decode(b64, validate=True)
-        except ValueError as exc:
-            raise SettingsError(f"secret key {kid!r} is not valid base64") from exc
-        if len(raw) != 32:
-            raise SettingsError(f"secret key {kid!r} must be 32 bytes, got {len(raw)}")
-        keys.append((kid, raw))
-    if not keys:
-        raise SettingsError("PALM_SECRET_KEYS is empty")
-    if len({kid for kid, _ in keys}) != len(keys):
-        raise SettingsError("PALM_SECRET_KEYS repeats a key id")
-    return tuple(keys)
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,12 +127,19 @@ class Settings:
     seed_demo: bool = False
     log_level: str = "INFO"
     log_json: bool = True
+    # Where platforms call us back (WeChat Pay's notify_url, 12345 pushes); None: where we listen.
+    public_url: str | None = None
+    metrics_port: int | None = None  # a listener of its own for /metrics; None: none
+    metrics_host: str = "127.0.0.1"
+    metrics_token: str | None = None  # with it, /metrics on the API port asks for this bearer
+    shared_ports: bool = False  # palm serve --workers: each child binds the same ports
+    announce: bool = False  # print the table of addresses once serving (palm serve)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
         """Build settings from ``environ`` (the process environment by default) and check them."""
         env = os.environ if environ is None else environ
-        mode = env.get("PALM_ENV", "production")
+        mode = env.get("PALM_ENV") or _implied_mode(env)
         if mode not in ("development", "production"):
             raise SettingsError("PALM_ENV must be 'development' or 'production'")
         dev = mode == "development"
@@ -217,6 +182,10 @@ class Settings:
             seed_demo=env.get("PALM_SEED_DEMO", "1" if dev else "0") == "1",
             log_level=env.get("PALM_LOG_LEVEL", "INFO").upper(),
             log_json=env.get("PALM_LOG_FORMAT", "json") == "json",
+            public_url=_public_url(env.get("PALM_PUBLIC_URL")),
+            metrics_port=_port(env, "PALM_METRICS_PORT"),
+            metrics_host=env.get("PALM_METRICS_HOST", "127.0.0.1"),
+            metrics_token=env.get("PALM_METRICS_TOKEN") or None,
         )
         settings.check()
         return settings
@@ -243,9 +212,12 @@ class Settings:
             problems.append("PALM_WECHAT_AES_KEY: development key")
         if any(key == _dev_key(kid) for kid, key in self.secret_keys):
             problems.append("PALM_SECRET_KEYS: development key")
+        if not (self.public_url or "").startswith("https://"):
+            problems.append("PALM_PUBLIC_URL: not an https:// address (WeChat Pay calls it)")
         if problems:
             raise SettingsError(
-                "refusing to start with PALM_ENV=production: "
+                "refusing to start in production mode (PALM_ENV=production, the default once "
+                "DATABASE_URL, REDIS_URL or a secret is set): "
                 + "; ".join(problems)
                 + " (set them, or PALM_ENV=development for a local run)"
             )
@@ -253,6 +225,45 @@ class Settings:
     def with_(self, **changes: object) -> Settings:
         """A copy with some fields changed (tests and the CLI use this)."""
         return replace(self, **changes)  # type: ignore[arg-type]
+
+
+# Set only by a real deployment: their presence means "production unless PALM_ENV says not".
+_DEPLOYMENT = ("DATABASE_URL", "REDIS_URL", "PALM_SECRET_KEYS", "PALM_SECRET_KEYS_FILE",
+               "PALM_WECHAT_TOKEN", "PALM_WECHAT_AES_KEY", "PALM_PUBLIC_URL")  # fmt: skip
+
+
+def _implied_mode(env: Mapping[str, str]) -> str:
+    """PALM_ENV unset: development for the embedded default (a fresh clone), else production.
+
+    Nothing but a local run leaves every platform, secret and store at its default, and
+    production would refuse that configuration anyway; anything a deployment sets keeps the
+    safe default, production, which refuses placeholders.
+    """
+    prefixes = tuple(f"PALM_{name.upper()}_" for name in PLATFORM_APP_IDS)
+    deployed = any(env.get(name) for name in _DEPLOYMENT) or any(
+        value and name.startswith(prefixes) and not name.endswith("_TIMEOUT")
+        for name, value in env.items()
+    )
+    return "production" if deployed else "development"
+
+
+def _public_url(raw: str | None) -> str | None:
+    if not raw:
+        return None
+    parts = urlsplit(raw)
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
+        raise SettingsError("PALM_PUBLIC_URL looks like https://palm.example.gov.cn (no query)")
+    return raw.rstrip("/")
+
+
+def _port(env: Mapping[str, str], name: str) -> int | None:
+    """A TCP port (0: any free one), or None when unset."""
+    if not env.get(name):
+        return None
+    port = _int(env, name, 0)
+    if not 0 <= port <= 65535:
+        raise SettingsError(f"{name} must be a port number (0-65535)")
+    return port
 
 
 def _int(env: Mapping[str, str], name: str, default: int) -> int:
@@ -263,33 +274,3 @@ def _int(env: Mapping[str, str], name: str, default: int) -> int:
         return int(raw)
     except ValueError as exc:
         raise SettingsError(f"{name} must be an integer, got {raw!r}") from exc
-
-
-_WECHATPAY_KEYS = (
-    "PALM_WECHATPAY_PRIVATE_KEY_FILE",  # the merchant API key (PEM)
-    "PALM_WECHATPAY_CERT_SERIAL",  # its certificate's serial number
-    "PALM_WECHATPAY_API_V3_KEY",  # 32 characters: decrypts callbacks
-    "PALM_WECHATPAY_PLATFORM_PUBLIC_KEY_FILE",  # WeChat Pay's public key (PEM)
-    "PALM_WECHATPAY_PLATFORM_SERIAL",  # its id, e.g. PUB_KEY_ID_…
-)
-
-
-def _wechatpay_keys(env: Mapping[str, str], platform: Platform) -> WeChatPayKeys:
-    """Merchant credentials from the environment; derived ones while none are given."""
-    given = [name for name in _WECHATPAY_KEYS if env.get(name)]
-    if not given:
-        return development_keys(platform)
-    if len(given) != len(_WECHATPAY_KEYS):
-        raise SettingsError("set all of " + ", ".join(_WECHATPAY_KEYS) + " or none")
-    if platform.embedded:
-        raise SettingsError("the WeChat Pay simulator uses derived keys: unset PALM_WECHATPAY_*")
-    try:
-        return WeChatPayKeys(
-            merchant_private_key=Path(env[_WECHATPAY_KEYS[0]]).read_text(encoding="utf-8"),
-            merchant_serial=env[_WECHATPAY_KEYS[1]],
-            api_v3_key=env[_WECHATPAY_KEYS[2]],
-            platform_public_key=Path(env[_WECHATPAY_KEYS[3]]).read_text(encoding="utf-8"),
-            platform_serial=env[_WECHATPAY_KEYS[4]],
-        )
-    except (OSError, ValueError) as exc:
-        raise SettingsError(f"WeChat Pay credentials: {exc}") from None

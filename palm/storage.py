@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -52,6 +53,19 @@ async def migrate(settings: Settings) -> None:
             await run_migrations(config=tortoise_config(settings))
         finally:
             await ctx.close_connections()
+
+
+@asynccontextmanager
+async def for_command(settings: Settings) -> AsyncIterator[None]:
+    """The database for a one-off ``palm`` command, migrated first where start-up would be.
+
+    So ``palm audit verify`` or ``palm keys list`` work on a fresh clone's empty SQLite file.
+    """
+    if settings.auto_migrate:
+        await migrate(settings)
+    async with TortoiseContext() as ctx:
+        await ctx.init(config=tortoise_config(settings))
+        yield
 
 
 async def database_ctx(app: web.Application) -> AsyncIterator[None]:

@@ -41,6 +41,7 @@ class Principal:
     roles: frozenset[str]
     session_hash: str
     organisations: dict[str, str] = field(default_factory=dict)  # role → organisation code
+    language: str | None = None  # the profile's choice (zh, en); None: Accept-Language decides
 
     def organisation(self, role: str) -> str | None:
         return self.organisations.get(role)
@@ -65,18 +66,20 @@ async def grants_of(resident_id: uuid.UUID) -> tuple[frozenset[str], dict[str, s
     return frozenset(roles), orgs
 
 
-async def create_session(redis: Redis, resident_id: uuid.UUID, ttl: int) -> tuple[str, Principal]:
+async def create_session(
+    redis: Redis, resident_id: uuid.UUID, ttl: int, language: str | None = None
+) -> tuple[str, Principal]:
     """Start a session; return its bearer token (only its hash is stored) and the principal."""
     token = f"{resident_id.hex}.{secrets.token_urlsafe(32)}"
     roles, orgs = await grants_of(resident_id)
-    payload = json.dumps({"roles": sorted(roles), "orgs": orgs})
+    payload = json.dumps({"roles": sorted(roles), "orgs": orgs, "lang": language})
     digest = _hash(token)
     async with redis.pipeline(transaction=True) as pipe:
         pipe.set(_SESSION + digest, payload, ex=ttl)
         pipe.sadd(_INDEX + resident_id.hex, digest)
         pipe.expire(_INDEX + resident_id.hex, ttl)
         await pipe.execute()
-    return token, Principal(resident_id, roles, digest, orgs)
+    return token, Principal(resident_id, roles, digest, orgs, language)
 
 
 async def authenticate(
@@ -104,7 +107,18 @@ async def authenticate(
     if window is not None:
         ratelimit.enforce(window, int(counted[0]))
     data = json.loads(raw)
-    return Principal(uuid.UUID(rid_hex), frozenset(data["roles"]), digest, data["orgs"])
+    return Principal(
+        uuid.UUID(rid_hex), frozenset(data["roles"]), digest, data["orgs"], data.get("lang")
+    )
+
+
+async def set_language(redis: Redis, resident_id: uuid.UUID, language: str | None) -> None:
+    """Carry a new language choice into every open session of the resident (TTLs kept)."""
+    for digest in await redis.smembers(_INDEX + resident_id.hex):
+        key = _SESSION + (digest.decode() if isinstance(digest, bytes) else digest)
+        raw = await redis.get(key)
+        if raw is not None:
+            await redis.set(key, json.dumps({**json.loads(raw), "lang": language}), keepttl=True)
 
 
 async def end_session(redis: Redis, principal: Principal) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -35,3 +36,4 @@ class Deps:
     wechatpay: WeChatPayClient
     codes: KeyCache  # the active issuer key and keyring snapshot for signed codes
     settings: Any  # palm.settings.Settings; typed loosely so services never import the wiring
+    base_url: Callable[[], str]  # where platforms call us back (PALM_PUBLIC_URL or our address)

@@ -9,7 +9,7 @@ from tortoise.exceptions import IntegrityError
 
 from models.organisations import Organisation, OrganisationKind
 from models.residents import Grant, Resident, ResidentStatus, Role
-from services import auth
+from services import auth, paging
 from services.errors import Conflict, InvalidInput, NotFound
 
 OPERATOR_SCOPES = frozenset({"grants", "talent", "transit", "credit", "health"})
@@ -65,5 +65,20 @@ async def revoke(redis: Redis, grant_id: int) -> None:
     await auth.end_all_sessions(redis, row.resident_id)  # type: ignore[attr-defined]
 
 
-async def list_grants() -> list[Grant]:
-    return await Grant.all().prefetch_related("organisation").order_by("id")
+async def list_grants(
+    *,
+    cursor: str | None,
+    limit: int,
+    role: Role | None = None,
+    organisation: str | None = None,
+    resident_id: uuid.UUID | None = None,
+) -> paging.Page[Grant]:
+    """One page of staff grants, newest first, optionally of one role, place or resident."""
+    query = Grant.all().prefetch_related("organisation")
+    if role is not None:
+        query = query.filter(role=role)
+    if organisation is not None:
+        query = query.filter(organisation__code=organisation)
+    if resident_id is not None:
+        query = query.filter(resident_id=resident_id)
+    return await paging.page(query, cursor=cursor, limit=limit)

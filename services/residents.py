@@ -1,19 +1,20 @@
-"""Residents: look-up, the masked profile, and closing an account."""
+"""Residents: look-up, the masked profile, the language they read, and closing an account."""
 
 from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 
 from redis.asyncio import Redis
 from tortoise.transactions import in_transaction
 
 from models.delegations import Delegation
-from models.residents import Grant, Resident, ResidentStatus
+from models.residents import Grant, Language, Resident, ResidentStatus
 from services import auth
 from services.errors import Unauthenticated
 from services.privacy import FieldCipher, mask_name, mask_phone
+from services.talent import cards as talent_cards
 
 SERVICES = ("talent", "transit", "medical", "credit")
 
@@ -27,6 +28,7 @@ class ProfileView:
     verified_at: datetime | None
     id_type: str | None
     birth_date: date | None
+    language: Language | None
     services: dict[str, bool]
 
 
@@ -52,8 +54,29 @@ def profile_view(resident: Resident, cipher: FieldCipher) -> ProfileView:
         verified_at=resident.verified_at,
         id_type=str(resident.id_type) if resident.id_type else None,
         birth_date=resident.birth_date,
+        language=resident.language,
         services=dict.fromkeys(SERVICES, verified),
     )
+
+
+async def set_language(resident: Resident, language: Language | None, redis: Redis) -> Resident:
+    """Choose the language of notifications, the bot and errors (None: the phone decides)."""
+    resident.language = language  # type: ignore[assignment]  # a nullable column
+    await resident.save(update_fields=["language", "updated_at"])
+    await auth.set_language(redis, resident.id, language.value if language else None)
+    return resident
+
+
+async def language_of(openid: str) -> Language | None:
+    """The language the resident signed in with ``openid`` chose, if any (for the chat bot).
+
+    None for a stranger, a closed account or a resident who has not chosen: the bot then
+    goes by the language of the message itself.
+    """
+    resident = await Resident.get_or_none(openid=openid, status=ResidentStatus.ACTIVE).only(
+        "id", "language"
+    )
+    return Language(resident.language) if resident and resident.language else None
 
 
 async def close(resident: Resident, redis: Redis) -> None:
@@ -76,4 +99,5 @@ async def close(resident: Resident, redis: Redis) -> None:
             setattr(resident, name, None)
         resident.status = ResidentStatus.CLOSED
         await resident.save()
+        await talent_cards.close_holder(resident.id, datetime.now(UTC))  # codes revoked too
     await auth.end_all_sessions(redis, resident.id)

@@ -1,7 +1,8 @@
 """A simulator of the 12345 hotline platform: signed requests, tickets, progress pushed back.
 
-Controls: ``POST /_sim/callback {"url"}`` registers where progress is pushed (the platform's
-console does this for a real tenant); ``POST /_sim/tickets/{ticketNo}/progress {"status",
+Progress is pushed to the URL ``push_to`` gives (the app wires its own callback there, as a
+tenant registers it in the platform's console); ``POST /_sim/callback {"url"}`` overrides it
+(null: back to ``push_to``). Controls: ``POST /_sim/tickets/{ticketNo}/progress {"status",
 "note"}`` moves a ticket on and pushes the change, signed; ``GET /_sim/tickets`` and
 ``GET /_sim/pushes`` show what the platform holds and what it pushed; ``POST /_sim/latency
 {"seconds"}`` slows every API call down. Follow-ups, chases and evaluations: ``simactions``.
@@ -11,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -36,11 +37,15 @@ from integrations.simulator import (
     simulator_app,
 )
 
+PUSH_TO: web.AppKey[Callable[[], str | None]] = web.AppKey("hotline_push_to")
 
-def create_simulator(platform: Platform) -> web.Application:
-    """The 12345 platform as seen by our app id."""
+
+def create_simulator(
+    platform: Platform, push_to: Callable[[], str | None] = lambda: None
+) -> web.Application:
+    """The 12345 platform as seen by our app id, pushing progress to ``push_to()``."""
     app = simulator_app(signed_requests({platform.app_id: platform.secret}), _slow)
-    app[WORLD], app[PLATFORM] = HotlineWorld(), platform
+    app[WORLD], app[PLATFORM], app[PUSH_TO] = HotlineWorld(), platform, push_to
     app.cleanup_ctx.append(_session_ctx)
     app.router.add_post("/hotline/v1/tickets", _create, name="tickets.create")
     app.router.add_post("/hotline/v1/tickets/query", _query, name="tickets.query")
@@ -167,7 +172,7 @@ async def _progress(request: web.Request) -> web.Response:
 
 async def _push(app: web.Application, push: dict[str, Any]) -> bool:
     """POST the change to the registered callback, signed the platform way; True when taken."""
-    url = app[WORLD].callback_url
+    url = app[WORLD].callback_url or app[PUSH_TO]()
     if url is None:
         return False
     body = json.dumps(push, ensure_ascii=False, separators=(",", ":")).encode()

@@ -1,4 +1,4 @@
-"""The simulated merchant account: orders by out_trade_no, contract balances, sent callbacks."""
+"""The simulated merchant account: orders by out_trade_no, contract balances, callbacks."""
 
 from __future__ import annotations
 
@@ -59,7 +59,6 @@ class Orders:
     mchid: str
     orders: dict[str, Order] = field(default_factory=dict)
     balances: dict[str, int | None] = field(default_factory=dict)  # contract id -> fen
-    sent: list[dict[str, Any]] = field(default_factory=list)
     fresh: str | None = None  # the order the last request settled, if it settled one
 
     def get(self, out_trade_no: str) -> Order | None:
@@ -104,12 +103,12 @@ class Orders:
         order.settle(True, now)
         return True
 
-    def notify(self, out_trade_no: str, keys: SimulatorKeys, now: float) -> None:
-        """Queue the signed callback for an order that reached a final state."""
+    def notify(self, out_trade_no: str, keys: SimulatorKeys, now: float) -> tuple[str, Any]:
+        """The signed callback for an order that reached a final state, and where it goes."""
         order = self.orders[out_trade_no]
         message = callback(order.transaction(), keys.api_v3_key, keys.platform_private_key,
                            keys.platform_serial, now)  # fmt: skip
-        self.sent.append({"url": order.request["notify_url"], **message})
+        return str(order.request["notify_url"]), message
 
 
 ORDERS = web.AppKey("wechatpay_orders", Orders)

@@ -1,12 +1,15 @@
 """A WeChat Pay v3 simulator: checks our RSA signatures, signs its answers, queues callbacks.
 
 Operations: deduction after the ride (``/v3/papay/pay/transactions/apply``), JSAPI orders
-(``/v3/pay/transactions/jsapi``) and order queries. Results are reported as signed, encrypted
-callbacks that tests fetch from ``GET /_sim/notifications`` and post to our endpoint.
+(``/v3/pay/transactions/jsapi``) and order queries. Each result is POSTed, signed and
+encrypted, to the order's ``notify_url`` and retried until taken (``simnotify``);
+``GET /_sim/notifications`` lists them with their delivery state.
 Controls: ``POST /_sim/contracts {"contract_id", "balance_fen"}`` limits what a deduction
-contract can pay (none: unlimited); ``POST /_sim/transactions/{out_trade_no}/pay`` pays a JSAPI
-order; ``POST /_sim/notifications/forged {"out_trade_no"}`` makes a callback signed by a key
-that is not the platform's.
+contract can pay (none: unlimited); ``POST /_sim/transactions/{out_trade_no}/pay`` is the
+resident paying a JSAPI order (answered once the merchant has had the first notification);
+``POST /_sim/notifications/hold {"hold": bool}`` holds notifications back, or releases them;
+``POST /_sim/notifications/forged {"out_trade_no"}`` makes a callback signed by a key that is
+not the platform's.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from integrations.base import Platform
 from integrations.simulator import SIM, NonceStore, control_body, is_control, simulator_app
 from integrations.wechatpay import crypto
 from integrations.wechatpay.keys import SimulatorKeys, simulator_keys
+from integrations.wechatpay.simnotify import DELIVERIES, Deliveries, deliveries_ctx
 from integrations.wechatpay.simorders import ORDERS, Orders, callback
 
 KEYS = web.AppKey("wechatpay_keys", SimulatorKeys)
@@ -32,12 +36,15 @@ def create_simulator(platform: Platform) -> web.Application:
     app = simulator_app(_signed(platform.app_id))
     app[KEYS] = simulator_keys(platform)
     app[ORDERS] = Orders(platform.app_id)
+    app[DELIVERIES] = Deliveries()
+    app.cleanup_ctx.append(deliveries_ctx)
     app.router.add_post("/v3/papay/pay/transactions/apply", _apply, name="papay.apply")
     app.router.add_post("/v3/pay/transactions/jsapi", _jsapi, name="pay.jsapi")
     app.router.add_get("/v3/pay/transactions/out-trade-no/{no}", _query, name="pay.query")
     app.router.add_post("/_sim/contracts", _contract)
     app.router.add_post("/_sim/transactions/{no}/pay", _pay)
     app.router.add_get("/_sim/notifications", _notifications)
+    app.router.add_post("/_sim/notifications/hold", _hold)
     app.router.add_post("/_sim/notifications/forged", _forged)
     return app
 
@@ -124,7 +131,9 @@ async def _apply(request: web.Request) -> web.Response:
     if refused:
         return error(400, "INVALID_REQUEST", refused)
     if orders.fresh:  # a repeated request does not settle (or notify) the order again
-        orders.notify(orders.fresh, keys, request.app[SIM].now())
+        deliveries = request.app[DELIVERIES]
+        # After our answer, as WeChat Pay does: the merchant may still be waiting on it.
+        deliveries.retry_later(deliveries.add(*orders.notify(orders.fresh, keys, _now(request))))
     return web.Response(status=204)
 
 
@@ -166,12 +175,31 @@ async def _pay(request: web.Request) -> web.Response:
     orders, no = request.app[ORDERS], request.match_info["no"]
     if not orders.pay(no, request.app[SIM].now()):
         raise web.HTTPNotFound(text="no unpaid JSAPI order with this out_trade_no")
-    orders.notify(no, request.app[KEYS], request.app[SIM].now())
-    return web.json_response({"out_trade_no": no, "trade_state": "SUCCESS"})
+    deliveries = request.app[DELIVERIES]
+    message = deliveries.add(*orders.notify(no, request.app[KEYS], _now(request)))
+    delivered = await deliveries.post(message)
+    if not delivered:
+        deliveries.retry_later(message)
+    return web.json_response({"out_trade_no": no, "trade_state": "SUCCESS", "notified": delivered})
+
+
+def _now(request: web.Request) -> float:
+    return request.app[SIM].now()
 
 
 async def _notifications(request: web.Request) -> web.Response:
-    return web.json_response(request.app[ORDERS].sent)
+    return web.json_response(request.app[DELIVERIES].sent)
+
+
+async def _hold(request: web.Request) -> web.Response:
+    hold = (await control_body(request)).get("hold")
+    if not isinstance(hold, bool):
+        raise web.HTTPBadRequest(text="hold must be true or false")
+    deliveries = request.app[DELIVERIES]
+    deliveries.hold = hold
+    if not hold:
+        deliveries.release()
+    return web.json_response({"hold": hold})
 
 
 async def _forged(request: web.Request) -> web.Response:

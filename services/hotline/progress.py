@@ -67,17 +67,20 @@ async def _tell(redis: Redis, ticket: Ticket, event: TicketEvent) -> None:
     zh, en = STATUS_TEXT[event.status]
     key = f"ticket:{ticket.number}:{event.seq}"
     resident_id = ticket.resident_id  # type: ignore[attr-defined]
+    local = event.at.astimezone(CHINA)
+    values = {
+        "character_string1": ticket.number,
+        "phrase2": zh,
+        "thing3": (event.note or "请在公众号回复“工单进度”查看")[:20],
+        "time4": f"{local:%Y-%m-%d %H:%M}",
+    }
+    values_en = {**values, "phrase2": en, "thing3": (event.note or "Reply 'ticket' to see it")[:20]}
+    page = f"pages/hotline/ticket?number={ticket.number}"
     if resident_id is not None and not await conversation.is_open(redis, ticket.openid):
         # Outside WeChat's 48-hour window only a subscribe message can reach them.
-        local = event.at.astimezone(CHINA)
-        values = {
-            "character_string1": ticket.number,
-            "phrase2": zh,
-            "thing3": (event.note or "请在公众号回复“工单进度”查看")[:20],
-            "time4": f"{local:%Y-%m-%d %H:%M}",
-        }
-        page = f"pages/hotline/ticket?number={ticket.number}"
-        await notifications.notify(resident_id, "ticket_progress", values, key=key, page=page)
+        await notifications.notify(
+            resident_id, "ticket_progress", values, key=key, page=page, values_en=values_en
+        )
         return
     if ticket.lang == "en":
         text = f"Your 12345 request {ticket.number} is now {en}."
@@ -85,10 +88,15 @@ async def _tell(redis: Redis, ticket: Ticket, event: TicketEvent) -> None:
         text = f"您的12345工单 {ticket.number} 有新进展：{zh}。"
     if event.note:
         text += f"\n{event.note}"
+    # In the resident's inbox too (a chat message scrolls away).
+    notice = None
+    if resident_id is not None:
+        notice = notifications.Notice(resident_id, "ticket_progress", values, values_en, page)
     # The note is the platform's free text: it passes msgSecCheck before it is sent.
     await notifications.send_custom(
-        ticket.openid, "text", {"content": text}, key=key, check_text=bool(event.note)
-    )
+        ticket.openid, "text", {"content": text}, key=key, check_text=bool(event.note),
+        notice=notice,
+    )  # fmt: skip
 
 
 async def receive_push(

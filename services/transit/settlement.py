@@ -38,8 +38,7 @@ def new_trade_no(prefix: str) -> str:
 
 
 def notify_url(deps: Deps) -> str:
-    settings = deps.settings
-    return f"http://{settings.host}:{settings.port}{NOTIFY_PATH}"
+    return deps.base_url() + NOTIFY_PATH
 
 
 @jobs.REGISTRY.handles("transit.run.settlement")

@@ -78,7 +78,9 @@ async def test_a_follow_up_reaches_the_platform(
     await problem(await client.post(url, json={"text": ""}, headers=me), 422, "validation_failed")
     long = {"text": "长" * 501}
     await problem(await client.post(url, json=long, headers=me), 422, "validation_failed")
-    # The platform closed it and the push was lost: its refusal is answered, and kept.
+    # The platform closed it and the push was lost (our callback did not answer): its
+    # refusal is answered, and kept.
+    await sim(client, "hotline", "POST", "/_sim/callback", json={"url": "http://127.0.0.1:9/"})
     await _move(client, number, "closed")
     resp = await client.post(url, json={"text": "还有一处"}, headers=me)
     await problem(resp, 409, "ticket_closed")

@@ -24,6 +24,7 @@ PROD = {
     **{f"PALM_{name.upper()}_SECRET": f"real-{name}-secret" for name in PLATFORM_APP_IDS},
     "PALM_WECHAT_TOKEN": "a-real-callback-token",
     "PALM_WECHAT_AES_KEY": base64.b64encode(b"a" * 32).decode().rstrip("="),
+    "PALM_PUBLIC_URL": "https://palm.example.invalid",
 }
 
 

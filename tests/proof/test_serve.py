@@ -28,6 +28,10 @@ _CREATED = re.compile(
 )
 
 
+_TOKEN = "proof-metrics-token"
+_SCRAPER = {"Authorization": f"Bearer {_TOKEN}"}  # /metrics is not public
+
+
 async def _processes_answering(url: str, want: int, seconds: float = 60.0) -> int:
     """How many distinct processes answer /metrics on fresh connections (stops at ``want``)."""
     seen: set[bytes] = set()
@@ -36,7 +40,7 @@ async def _processes_answering(url: str, want: int, seconds: float = 60.0) -> in
     connector = aiohttp.TCPConnector(force_close=True)  # a new connection, so a new hash
     async with aiohttp.ClientSession(connector=connector) as session:
         while len(seen) < want and loop.time() < deadline:
-            async with session.get(url + "/metrics") as resp:
+            async with session.get(url + "/metrics", headers=_SCRAPER) as resp:
                 assert resp.status == 200
                 seen.update(_CREATED.findall(await resp.read()))
             await asyncio.sleep(0.05)  # the second process may still be starting
@@ -64,6 +68,7 @@ async def _serve_two(tmp_path: Path, simulator: TestServer) -> PalmServer:
         PALM_SEED_DEMO="0",
         PALM_DATA_DIR=str(tmp_path),
         PALM_WECHAT_URL=str(simulator.make_url("")).rstrip("/"),
+        PALM_METRICS_TOKEN=_TOKEN,
     )
     return PalmServer(env, tmp_path / "serve.log", "--workers", "2")
 

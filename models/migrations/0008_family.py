@@ -6,7 +6,7 @@ from tortoise import fields
 from tortoise.indexes import Index
 
 class Migration(migrations.Migration):
-    dependencies = [('palm', '0005_sqlite_repair')]
+    dependencies = [('palm', '0007_medical_consents')]
 
     initial = False
 

@@ -22,7 +22,7 @@ async def _index_again_on_sqlite(apps, schema_editor) -> None:  # type: ignore[n
 
 
 class Migration(migrations.Migration):
-    dependencies = [('palm', '0005_sqlite_repair')]
+    dependencies = [('palm', '0006_hotline_actions')]
 
     initial = False
 
