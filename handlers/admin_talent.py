@@ -10,7 +10,7 @@ from pydantic import Field
 from models.talent_benefits import QuotaPeriod, TalentBenefit
 from models.talent_cards import TalentTier, TierRule
 from palm import keys
-from palm.api import Api, ApiModel
+from palm.api import Api, ApiModel, path_code
 from palm.lists import Day, PageQuery, csv_response
 from services.talent import benefits, history, policy, rules
 
@@ -117,7 +117,7 @@ async def list_tier_rules(request: web.Request) -> TalentRuleList:
          roles=TALENT, errors=(400,))  # fmt: skip
 async def update_tier_rule(request: web.Request, body: TalentRuleIn) -> TalentRuleOut:
     """Change one class's rule; cards already issued keep their tier until renewed."""
-    talent_class = request.match_info["talent_class"]
+    talent_class = path_code(request, "talent_class", max_length=16)
     row = await rules.update(
         talent_class, tier=body.tier, family_cards=body.family_cards, max_years=body.max_years,
         editor=request[keys.PRINCIPAL].resident_id,
@@ -156,7 +156,7 @@ async def update_talent_benefit(
     request: web.Request, body: TalentBenefitTermsIn
 ) -> TalentBenefitOut:
     """Change a benefit's terms; quota already used this period stays used."""
-    return _benefit(await benefits.update(request.match_info["code"], _terms(body)))
+    return _benefit(await benefits.update(path_code(request, "code"), _terms(body)))
 
 
 @api.get("/api/v1/admin/talent/redemptions.csv", query=TalentReportQuery, roles=TALENT,

@@ -8,6 +8,7 @@ serialises the result. The same records generate ``/openapi.json`` (``palm.opena
 from __future__ import annotations
 
 import logging
+import re
 import uuid
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
@@ -119,6 +120,20 @@ def path_uuid(request: web.Request, name: str = "id") -> uuid.UUID:
         return uuid.UUID(request.match_info[name])
     except ValueError:
         raise NotFound("not_found", "找不到请求的资源。", "No such resource.") from None
+
+
+_CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
+
+
+def path_code(request: web.Request, name: str, max_length: int = 64) -> str:
+    """A short code in the path (a benefit's, a class's): anything else is a 422 at the edge."""
+    value = request.match_info[name]
+    if len(value) > max_length or not _CODE.fullmatch(value):
+        raise ValidationFailed([FieldError(
+            path=f"path/{name}", type="pattern",
+            message=f"1 to {max_length} letters, digits, '-', '_' or '.'",
+        )])  # fmt: skip
+    return value
 
 
 def register(app: web.Application, apis: Iterable[Api]) -> None:

@@ -60,14 +60,6 @@ WITH_PARAMETERS = [op for op in OPERATIONS if op.query is not None or "{" in op.
 # Operations that still answer some input with a 5xx, fixed by their owners on other branches:
 # both passes expect them to fail until the fixes are merged (then drop the entry).
 PENDING = {
-    "PUT /api/v1/admin/talent/benefits/{code}": "talent: a code past 64 characters (tortoise "
-    "ValidationError in services/talent/benefits.py)",
-    "PUT /api/v1/admin/talent/rules/{talent_class}": "talent: a class past 16 characters "
-    "(tortoise ValidationError in services/talent/rules.py)",
-    "GET /api/v1/merchant/talent/redemptions": "talent: day=9999-12-31 (OverflowError in "
-    "services/talent/clock.py)",
-    "GET /api/v1/talent/redemptions": "talent: before=9999-12-31T23:59:59-23:59 on PostgreSQL "
-    "(asyncpg 'date value out of range' in services/talent/history.py)",
     "GET /api/v1/transit/trips": "transit: before past 64 bits on SQLite (OverflowError in "
     "services/transit/statements.py), once a fuzzed POST /transit/account opened an account",
 }
