@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from datetime import UTC, datetime
 
@@ -10,6 +11,7 @@ from pydantic import Field
 
 from palm import keys
 from palm.api import Api, ApiModel
+from palm.lists import Id64
 from services.errors import FieldError, ValidationFailed
 from services.transit import taps
 from services.transit.codes import key_cache
@@ -31,7 +33,10 @@ async def device_clock(request: web.Request) -> DeviceClock:
 
 
 class KeyringQuery(ApiModel):
-    version: int | None = Field(default=None, ge=0, description="The version the validator has")
+    version: Id64 | None = Field(default=None, description="The version the validator has")
+
+
+_ETAG = re.compile(r'"keyring-([0-9]{1,18})"')
 
 
 @api.get("/api/v1/devices/keyring", auth="device", query=KeyringQuery,
@@ -39,9 +44,9 @@ class KeyringQuery(ApiModel):
 async def keyring(request: web.Request, query: KeyringQuery) -> web.StreamResponse:
     """The signed keyring: issuer keys and the revocation list (cancelled, in arrears)."""
     known = query.version
-    etag = request.headers.get("If-None-Match", "")
-    if known is None and etag.startswith('"keyring-') and etag[9:-1].isdigit():
-        known = int(etag[9:-1])
+    etag = _ETAG.fullmatch(request.headers.get("If-None-Match", ""))
+    if known is None and etag:  # anything else is a first download, not an error
+        known = int(etag[1])
     cache = key_cache(request.app[keys.CIPHER])
     document = await cache.document(known, now=int(time.time()))
     if document is None:
