@@ -73,16 +73,27 @@ class TapsReceived(ApiModel):
     batch: str
     received: int
     new: int = Field(description="Taps not received before (a retried upload adds none)")
+    conflicts: int = Field(description="Known tap ids sent with other content (not priced)")
+    conflict_tap_ids: list[str] = Field(
+        description="Those tap ids: kept for the transit operator to accept or dismiss"
+    )
 
 
 @api.post("/api/v1/devices/taps", auth="device", body=TapBatch, response=TapsReceived,
           status=202)  # fmt: skip
 async def upload_taps(request: web.Request, body: TapBatch) -> TapsReceived:
-    """A batch of taps: stored whole or not at all, idempotent by tap id, priced afterwards."""
+    """A batch of taps: stored whole or not at all, idempotent by tap id, priced afterwards.
+
+    A tap id this validator sent before with other content is not a repeat: it is kept for
+    operators and counted in ``conflicts``.
+    """
     if any(t.tapped_at.tzinfo is None for t in body.taps):
         raise ValidationFailed([FieldError("body/taps/tapped_at", "a time zone is required")])
     result = await taps.ingest(
         request[keys.DEVICE], [taps.TapIn(**t.model_dump()) for t in body.taps],
         now=datetime.now(UTC),
     )  # fmt: skip
-    return TapsReceived(batch=result.batch, received=result.received, new=result.new)
+    return TapsReceived(
+        batch=result.batch, received=result.received, new=result.new,
+        conflicts=len(result.conflicts), conflict_tap_ids=result.conflicts,
+    )  # fmt: skip
