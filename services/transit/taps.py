@@ -125,24 +125,46 @@ def content_digest(tap: TapIn) -> str:
     return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
 
 
-async def _keep_conflicts(
-    conn: BaseDBAsyncClient, device: DevicePrincipal, batch: str, resent: list[TapIn],
-    now: datetime,
-) -> list[str]:  # fmt: skip
-    """Compare re-sent taps with the stored ones; keep each differing content once."""
+# A retried batch is compared where the rows are: only the differing taps come back.
+_DIFFERING = (
+    "SELECT u.n, t.id FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], "
+    "$6::timestamptz[], $7::text[]) WITH ORDINALITY "
+    "AS u(tap_id, code, line, vehicle, stop, tapped_at, shown_result, n) "
+    "JOIN transit_taps t ON t.device_id = $8 AND t.tap_id = u.tap_id "
+    "WHERE (t.code, t.line, t.vehicle, t.stop, t.tapped_at, t.shown_result) IS DISTINCT FROM "
+    "(u.code, u.line, u.vehicle, u.stop, u.tapped_at, u.shown_result)"
+)
+
+
+async def _differing(
+    conn: BaseDBAsyncClient, device: DevicePrincipal, resent: list[TapIn]
+) -> list[tuple[TapIn, int]]:
+    """The re-sent taps whose content differs from the stored tap, with its id."""
+    if conn.capabilities.dialect == "postgres":
+        columns: list[Any] = [[getattr(t, name) for t in resent] for name in ("tap_id", *CONTENT)]
+        found = await conn.execute_query_dict(_DIFFERING, [*columns, device.device_id])
+        return [(resent[row["n"] - 1], row["id"]) for row in found]
     stored = {
         row["tap_id"]: row
         for row in await Tap.filter(device_id=device.device_id,
                                     tap_id__in=list({t.tap_id for t in resent}))
         .using_db(conn).values("id", "tap_id", *CONTENT)
     }  # fmt: skip
-    differing = [t for t in resent if not _same(t, stored[t.tap_id])]
+    return [(t, stored[t.tap_id]["id"]) for t in resent if not _same(t, stored[t.tap_id])]
+
+
+async def _keep_conflicts(
+    conn: BaseDBAsyncClient, device: DevicePrincipal, batch: str, resent: list[TapIn],
+    now: datetime,
+) -> list[str]:  # fmt: skip
+    """Compare re-sent taps with the stored ones; keep each differing content once."""
+    differing = await _differing(conn, device, resent)
     rows = [
-        TapConflict(original_id=stored[t.tap_id]["id"], device_id=device.device_id,
+        TapConflict(original_id=original, device_id=device.device_id,
                     tap_id=t.tap_id, digest=content_digest(t), batch=batch, code=t.code,
                     line=t.line, vehicle=t.vehicle, stop=t.stop, tapped_at=t.tapped_at,
                     shown_result=t.shown_result, received_at=now)
-        for t in differing
+        for t, original in differing
     ]  # fmt: skip
     await TapConflict.bulk_create(rows, ignore_conflicts=True, using_db=conn)
-    return sorted({t.tap_id for t in differing})
+    return sorted({t.tap_id for t, _ in differing})
