@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from datetime import UTC, datetime
 
@@ -10,6 +11,7 @@ from pydantic import Field
 
 from palm import keys
 from palm.api import Api, ApiModel
+from palm.lists import Id64
 from services.errors import FieldError, ValidationFailed
 from services.transit import taps
 from services.transit.codes import key_cache
@@ -31,7 +33,10 @@ async def device_clock(request: web.Request) -> DeviceClock:
 
 
 class KeyringQuery(ApiModel):
-    version: int | None = Field(default=None, ge=0, description="The version the validator has")
+    version: Id64 | None = Field(default=None, description="The version the validator has")
+
+
+_ETAG = re.compile(r'"keyring-([0-9]{1,18})"')
 
 
 @api.get("/api/v1/devices/keyring", auth="device", query=KeyringQuery,
@@ -39,9 +44,9 @@ class KeyringQuery(ApiModel):
 async def keyring(request: web.Request, query: KeyringQuery) -> web.StreamResponse:
     """The signed keyring: issuer keys and the revocation list (cancelled, in arrears)."""
     known = query.version
-    etag = request.headers.get("If-None-Match", "")
-    if known is None and etag.startswith('"keyring-') and etag[9:-1].isdigit():
-        known = int(etag[9:-1])
+    etag = _ETAG.fullmatch(request.headers.get("If-None-Match", ""))
+    if known is None and etag:  # anything else is a first download, not an error
+        known = int(etag[1])
     cache = key_cache(request.app[keys.CIPHER])
     document = await cache.document(known, now=int(time.time()))
     if document is None:
@@ -68,16 +73,27 @@ class TapsReceived(ApiModel):
     batch: str
     received: int
     new: int = Field(description="Taps not received before (a retried upload adds none)")
+    conflicts: int = Field(description="Known tap ids sent with other content (not priced)")
+    conflict_tap_ids: list[str] = Field(
+        description="Those tap ids: kept for the transit operator to accept or dismiss"
+    )
 
 
 @api.post("/api/v1/devices/taps", auth="device", body=TapBatch, response=TapsReceived,
           status=202)  # fmt: skip
 async def upload_taps(request: web.Request, body: TapBatch) -> TapsReceived:
-    """A batch of taps: stored whole or not at all, idempotent by tap id, priced afterwards."""
+    """A batch of taps: stored whole or not at all, idempotent by tap id, priced afterwards.
+
+    A tap id this validator sent before with other content is not a repeat: it is kept for
+    operators and counted in ``conflicts``.
+    """
     if any(t.tapped_at.tzinfo is None for t in body.taps):
         raise ValidationFailed([FieldError("body/taps/tapped_at", "a time zone is required")])
     result = await taps.ingest(
         request[keys.DEVICE], [taps.TapIn(**t.model_dump()) for t in body.taps],
         now=datetime.now(UTC),
     )  # fmt: skip
-    return TapsReceived(batch=result.batch, received=result.received, new=result.new)
+    return TapsReceived(
+        batch=result.batch, received=result.received, new=result.new,
+        conflicts=len(result.conflicts), conflict_tap_ids=result.conflicts,
+    )  # fmt: skip

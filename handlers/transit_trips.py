@@ -11,15 +11,15 @@ from pydantic import Field
 
 from handlers.transit import Member, MemberQuery, _account
 from palm.api import Api, ApiModel
+from palm.lists import PageQuery
 from services.errors import NotFound
 from services.transit import statements
 
 api = Api("transit")
 
 
-class TripsQuery(ApiModel):
+class TripsQuery(PageQuery):
     member: str = Member
-    before: int | None = Field(default=None, ge=1, description="next_before of the last page")
     limit: int = Field(default=20, ge=1, le=100)
 
 
@@ -37,19 +37,19 @@ class TripOut(ApiModel):
 
 class TripsOut(ApiModel):
     items: list[TripOut]
-    next_before: int | None
+    next_cursor: str | None
 
 
-@api.get("/api/v1/transit/trips", query=TripsQuery, response=TripsOut, errors=(404,))
+@api.get("/api/v1/transit/trips", query=TripsQuery, response=TripsOut, errors=(400, 404))
 async def list_trips(request: web.Request, query: TripsQuery) -> TripsOut:
-    """Trips, newest first."""
+    """Trips, newest ride first (?cursor=<next_cursor> for the page after)."""
     account = await _account(request, query.member)
-    rows = await statements.trips_page(account.id, before=query.before, limit=query.limit)
+    page = await statements.trips_page(account.id, cursor=query.cursor, limit=query.limit)
     items = [TripOut(id=t.id, line=t.line, tapped_at=t.tapped_at, service_date=t.service_date,
                      fare_class=str(t.fare_class), base_fare_fen=t.base_fare_fen,
                      fare_fen=t.fare_fen, transfer=t.transfer, status=str(t.status))
-             for t in rows]  # fmt: skip
-    return TripsOut(items=items, next_before=rows[-1].id if len(rows) == query.limit else None)
+             for t in page.items]  # fmt: skip
+    return TripsOut(items=items, next_cursor=page.next_cursor)
 
 
 class StatementOut(ApiModel):

@@ -48,3 +48,55 @@ class SpecialCard(Model):
 
     class Meta:
         table = "transit_special_cards"
+
+
+class RunStatus(StrEnum):
+    RUNNING = "running"
+    FINISHED = "finished"
+    FAILED = "failed"  # stopped by an error: its cards are due again at the next run
+
+
+class ReverificationRun(Model):
+    """One worker's pass over the cards due (the nightly cron, or an operator's request)."""
+
+    id = fields.BigIntField(primary_key=True)
+    trigger = fields.CharField(max_length=16)  # schedule | operator
+    requested_by = fields.UUIDField(null=True)  # the operator, for a run on demand
+    status = fields.CharEnumField(RunStatus, default=RunStatus.RUNNING)
+    started_at = fields.DatetimeField(db_index=True)
+    finished_at = fields.DatetimeField(null=True)
+    renewed = fields.IntField(default=0)
+    downgraded = fields.IntField(default=0)
+    suspended = fields.IntField(default=0)
+    in_person = fields.IntField(default=0)
+    postponed = fields.IntField(default=0)  # 爱山东 did not answer: due again next run
+
+    class Meta:
+        table = "transit_reverification_runs"
+
+
+class CheckOutcome(StrEnum):
+    RENEWED = "renewed"
+    DOWNGRADED = "downgraded"  # the certificate lapsed, the rider's age still gives a fare
+    SUSPENDED = "suspended"
+    IN_PERSON = "in_person"  # a certificate from outside the city: checked at a counter
+
+
+class CardCheck(Model):
+    """What one run decided about one card (the card's history, for operators and disputes)."""
+
+    id = fields.BigIntField(primary_key=True)
+    run: fields.ForeignKeyRelation[ReverificationRun] = fields.ForeignKeyField(
+        "palm.ReverificationRun", related_name="checks", on_delete=fields.CASCADE
+    )
+    card: fields.ForeignKeyRelation[SpecialCard] = fields.ForeignKeyField(
+        "palm.SpecialCard", related_name="checks", on_delete=fields.CASCADE
+    )
+    kind = fields.CharEnumField(CardKind)  # the card's kind after the check
+    outcome = fields.CharEnumField(CheckOutcome)
+    valid_until = fields.DateField(null=True)
+    checked_at = fields.DatetimeField(db_index=True)
+
+    class Meta:
+        table = "transit_card_checks"
+        indexes = (("run_id", "checked_at"),)

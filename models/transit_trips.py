@@ -20,10 +20,13 @@ class TapState(StrEnum):
 
 
 class Tap(Model):
-    """One scan as a validator reported it. The validator's tap id makes uploads idempotent."""
+    """One scan as a validator reported it. Its validator and tap id make uploads idempotent.
+
+    Tap ids are each validator's own counter: two validators may well use the same one.
+    """
 
     id = fields.BigIntField(primary_key=True)
-    tap_id = fields.CharField(max_length=64, unique=True)
+    tap_id = fields.CharField(max_length=64)
     device: fields.ForeignKeyRelation[Device] = fields.ForeignKeyField(
         "palm.Device", related_name="taps", on_delete=fields.CASCADE
     )
@@ -40,6 +43,49 @@ class Tap(Model):
 
     class Meta:
         table = "transit_taps"
+        unique_together = (("device", "tap_id"),)
+
+
+class ConflictStatus(StrEnum):
+    OPEN = "open"  # waiting for an operator
+    ACCEPTED = "accepted"  # taken as a ride of its own (priced like any tap)
+    DISMISSED = "dismissed"  # the validator's mistake: no ride
+
+
+class TapConflict(Model):
+    """A tap re-sent by its validator with a known tap id but other content, for operators.
+
+    Never silently dropped (it may be a real ride after a validator's counter was reset). One
+    row per distinct content, so a retried upload records it once.
+    """
+
+    id = fields.BigIntField(primary_key=True)
+    original: fields.ForeignKeyRelation[Tap] = fields.ForeignKeyField(
+        "palm.Tap", related_name="conflicts", on_delete=fields.CASCADE
+    )
+    device: fields.ForeignKeyRelation[Device] = fields.ForeignKeyField(
+        "palm.Device", related_name="tap_conflicts", on_delete=fields.CASCADE
+    )
+    tap_id = fields.CharField(max_length=64)  # the validator's, as on ``original``
+    digest = fields.CharField(max_length=64)  # SHA-256 of the conflicting content
+    batch = fields.CharField(max_length=64)
+    code = fields.TextField()
+    line = fields.CharField(max_length=16)
+    vehicle = fields.CharField(max_length=32)
+    stop = fields.CharField(max_length=32)
+    tapped_at = fields.DatetimeField()
+    shown_result = fields.CharField(max_length=32)
+    status = fields.CharEnumField(ConflictStatus, default=ConflictStatus.OPEN)
+    received_at = fields.DatetimeField(db_index=True)
+    resolved_at = fields.DatetimeField(null=True)
+    resolved_by = fields.UUIDField(null=True)  # the operator (a resident id)
+    accepted_as: fields.ForeignKeyNullableRelation[Tap] = fields.ForeignKeyField(
+        "palm.Tap", related_name="accepted_conflict", null=True, on_delete=fields.SET_NULL
+    )
+
+    class Meta:
+        table = "transit_tap_conflicts"
+        unique_together = (("original", "digest"),)
 
 
 class TripStatus(StrEnum):

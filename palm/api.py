@@ -195,7 +195,7 @@ async def _authorise(request: web.Request, op: Operation) -> None:
     elif op.auth == "device":
         body = await request.read() if request.can_read_body else b""
         device = await devices.authenticate(
-            redis, dict(request.headers), request.method, request.path_qs, body
+            redis, request.headers, request.method, request.path_qs, body
         )
         request[keys.DEVICE] = device
         scope, ident = "device", device.code

@@ -9,11 +9,13 @@ from __future__ import annotations
 import base64
 import hashlib
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
+from multidict import CIMultiDict, CIMultiDictProxy
 from redis.asyncio import Redis
 
 from models.devices import Device, DeviceStatus
@@ -54,9 +56,15 @@ def sign_request(
 
 
 async def authenticate(
-    redis: Redis, headers: dict[str, str], method: str, path_qs: str, body: bytes
+    redis: Redis, headers: Mapping[str, str], method: str, path_qs: str, body: bytes
 ) -> DevicePrincipal:
-    """Check a device's signed request: known active device, fresh timestamp, unused nonce."""
+    """Check a device's signed request: known active device, fresh timestamp, unused nonce.
+
+    Header names are case-insensitive (HTTP/2 and many proxies send them in lower case): pass
+    the request's own headers; any other mapping is read through a case-insensitive copy.
+    """
+    if not isinstance(headers, CIMultiDictProxy | CIMultiDict):
+        headers = CIMultiDict(headers)
     code, ts = headers.get("X-Device-Id", ""), headers.get("X-Timestamp", "")
     nonce, sig = headers.get("X-Nonce", ""), headers.get("X-Device-Signature", "")
     if not (code and ts.isdigit() and 16 <= len(nonce) <= 64 and sig):

@@ -16,6 +16,7 @@ import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from enum import Enum
 from typing import Any, Generic, TypeVar
 
 from tortoise.expressions import Q
@@ -92,11 +93,8 @@ async def page(
     pk = query.model._meta.pk_attr
     if cursor is not None:
         value, last = decode_cursor(cursor)
-        fields = query.model._meta.fields_map
-        # A cursor made for another list may carry a UUID where this one has an integer:
-        # the database would overflow (a 500) rather than refuse it.
-        if not all(isinstance(v, fields[n].field_type) for v, n in ((value, order), (last, pk))):
-            raise bad_cursor()
+        if not (_fits(query.model, order, value) and _fits(query.model, pk, last)):
+            raise bad_cursor()  # a cursor made for another list: the database would refuse it
         after = "lt" if newest_first else "gt"
         try:
             query = query.filter(
@@ -111,6 +109,11 @@ async def page(
     rows = rows[:limit]
     last_row = rows[-1]
     return Page(rows, encode_cursor(getattr(last_row, order), getattr(last_row, pk)))
+
+
+def _fits(model: type[Model], name: str, value: Any) -> bool:
+    kind = getattr(model._meta.fields_map.get(name), "field_type", None)
+    return not isinstance(kind, type) or issubclass(kind, Enum) or isinstance(value, kind)
 
 
 async def export_rows(query: QuerySet[M], *, order: str = "created_at") -> list[M]:

@@ -13,6 +13,7 @@ from datetime import UTC, date, datetime, time
 
 from redis.asyncio import Redis
 
+from models.delegations import Delegation, DelegationStatus
 from services import residents
 from services.codes import issue, online, snapshot
 from services.codes.fields import Attributes, Purpose, Subject
@@ -47,14 +48,33 @@ class RideCode:
 async def rider_state(
     redis: Redis, actor_id: uuid.UUID, member: str, *, cipher: FieldCipher, now: datetime
 ) -> cache.RiderState:
-    """The rider's account, arrears and card: from the cache, or read once and cached."""
+    """The rider's account, arrears and card: from the cache, or read once and cached.
+
+    For a family member the delegation is checked on every request, cached or not: ending it
+    or its expiry stops the member's codes at once (one indexed read; riding for oneself,
+    the common case, costs none).
+    """
     state = await cache.get(redis, actor_id, member)
+    if state is not None and member != "self" and not await _still_acting(actor_id, member, now):
+        state = None  # subject_for below answers "not found", as for any other member
     if state is None:
         actor = await residents.get_active(actor_id)
         account = await accounts.account_for(actor, member, cipher=cipher, now=now)
         state = await cache.load(account)
         await cache.put(redis, actor_id, member, state)
     return state
+
+
+async def _still_acting(actor_id: uuid.UUID, member: str, now: datetime) -> bool:
+    """``delegations.subject_for``'s rule for the transit scope, without decrypting anything."""
+    try:
+        delegation_id = uuid.UUID(member)
+    except ValueError:
+        return False
+    scopes = await Delegation.filter(
+        id=delegation_id, delegate_id=actor_id, status=DelegationStatus.ACTIVE, expires_at__gt=now
+    ).values_list("scopes", flat=True)
+    return any("transit" in str(found).split(",") for found in scopes)
 
 
 def group_for(state: cache.RiderState, day: date) -> int | None:

@@ -22,12 +22,17 @@ from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
 from integrations.base import PlatformUnavailable
-from models.transit_accounts import AccountStatus, TransitAccount
-from models.transit_cards import CardKind, CardState, SpecialCard
-from services import jobs, notifications
+from models.transit_cards import (
+    CardKind,
+    CardState,
+    CheckOutcome,
+    ReverificationRun,
+    SpecialCard,
+)
+from services import jobs
 from services.deps import Deps
 from services.errors import UpstreamUnavailable
-from services.transit import cache, cards, eligibility, fares
+from services.transit import cache, cards, eligibility, fares, reminders, runs
 from services.transit.notify_many import Message, notify_many
 
 log = logging.getLogger("palm.transit")
@@ -35,13 +40,6 @@ log = logging.getLogger("palm.transit")
 BATCH = 500
 CONCURRENCY = 64  # platform calls in flight per batch
 CLAIM = timedelta(minutes=10)
-REMIND_BEFORE = timedelta(days=30)
-KIND_ZH = {
-    CardKind.SENIOR: "老年人乘车卡",
-    CardKind.DISABILITY: "残疾人乘车卡",
-    CardKind.PREFERENTIAL_CARE: "优抚对象乘车卡",
-    CardKind.STUDENT: "学生乘车卡",
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,52 +66,50 @@ _DUE_FIELDS = (
 class Outcome:
     card: Due
     decision: eligibility.Decision | None
-    phrase: str  # 已续期 / 已降级 / 已暂停 / 需现场核验
+    result: CheckOutcome
+
+    @property
+    def phrase(self) -> str:
+        return PHRASE[self.result]
+
+
+PHRASE = {
+    CheckOutcome.RENEWED: "已续期",
+    CheckOutcome.DOWNGRADED: "已降级",
+    CheckOutcome.SUSPENDED: "已暂停",
+    CheckOutcome.IN_PERSON: "需现场核验",
+}
 
 
 @jobs.REGISTRY.handles("transit.run.reverification")
 async def run_now(deps: Deps, payload: dict[str, Any]) -> None:
     """Job: the nightly run, queued by an operator."""
-    await nightly(deps)
+    by = uuid.UUID(payload["by"]) if payload.get("by") else None
+    await nightly(deps, trigger="operator", by=by)
 
 
 @jobs.REGISTRY.every("transit.reverify", "30 17 * * *")  # 01:30 in Weihai
-async def nightly(deps: Deps) -> None:
+async def nightly(deps: Deps, *, trigger: str = "schedule", by: uuid.UUID | None = None) -> None:
     """Cron: remind riders whose check is coming, then re-verify every card due."""
     now = datetime.now(UTC)
-    await birthdays(now)
-    await remind(now)
-    await reverify_due(deps, now=now)
+    await reminders.birthdays(now)
+    await reminders.remind(now)
+    await reverify_due(deps, now=now, trigger=trigger, by=by)
 
 
-async def birthdays(now: datetime) -> int:
-    """Policy finds people: tell riders turning 60 or 65 today that their fare just fell."""
-    today, told = fares.service_date(now), 0
-    for age, news in (
-        (fares.HALF_FARE_AGE, "今日起半价乘车"),
-        (fares.FREE_FARE_AGE, "今日起免费乘车"),
-    ):
-        born = eligibility.years_later(today, -age)
-        for account in await TransitAccount.filter(
-            rider_birth_date=born, status=AccountStatus.ACTIVE
-        ):
-            async with in_transaction():
-                await notifications.notify(
-                    account.payer_id,  # type: ignore[attr-defined]
-                    "policy_found", {"thing1": "公交老年人优惠", "thing2": news,
-                                     "thing3": "乘车码已自动更新，无需申请"},
-                    key=f"transit-age:{account.id}:{age}", page="pages/transit/account",
-                )  # fmt: skip
-            told += 1
-    return told
-
-
-async def reverify_due(deps: Deps, *, now: datetime, batch: int = BATCH) -> int:
-    """Re-check every due card; returns how many this worker checked."""
-
-    done = 0
-    while claimed := await _claim(now, batch):
-        done += await _process(deps, claimed, now)
+async def reverify_due(
+    deps: Deps, *, now: datetime, batch: int = BATCH, trigger: str = "schedule",
+    by: uuid.UUID | None = None,
+) -> int:  # fmt: skip
+    """Re-check every due card as one recorded run; returns how many this worker checked."""
+    run, done = await runs.start(trigger=trigger, by=by, now=now), 0
+    try:
+        while claimed := await _claim(now, batch):
+            done += await _process(deps, run, claimed, now)
+    except BaseException:
+        await runs.finish(run, failed=True, now=datetime.now(UTC))
+        raise
+    await runs.finish(run, failed=False, now=datetime.now(UTC))
     return done
 
 
@@ -139,7 +135,7 @@ async def _claim(now: datetime, size: int) -> list[Due]:
     return [Due(uuid.UUID(str(r[0])), CardKind(r[1]), *r[2:]) for r in rows]
 
 
-async def _process(deps: Deps, claimed: list[Due], now: datetime) -> int:
+async def _process(deps: Deps, run: ReverificationRun, claimed: list[Due], now: datetime) -> int:
     gate = asyncio.Semaphore(CONCURRENCY)
 
     async def one(card: Due) -> Outcome | None:
@@ -163,6 +159,7 @@ async def _process(deps: Deps, claimed: list[Due], now: datetime) -> int:
         if postponed:  # the platform did not answer: due again next run
             await SpecialCard.filter(id__in=postponed).update(claimed_until=None, claim_token=None)
         await _write(done, now)
+        await runs.record(run, [_checked(o) for o in done], len(postponed), now)
         await notify_many([_message(o, now) for o in done])
     await cache.forget(deps.redis, *(c.account_id for c in claimed))
     return len(done)
@@ -170,9 +167,18 @@ async def _process(deps: Deps, claimed: list[Due], now: datetime) -> int:
 
 def _outcome(card: Due, decision: eligibility.Decision | None, now: datetime) -> Outcome:
     if decision is not None:
-        return Outcome(card, decision, "需现场核验" if decision.in_person else "已续期")
+        in_person = decision.in_person
+        return Outcome(
+            card, decision, CheckOutcome.IN_PERSON if in_person else CheckOutcome.RENEWED
+        )
     fallback = eligibility.fallback(card.birth_date, fares.service_date(now))
-    return Outcome(card, fallback, "已降级" if fallback else "已暂停")
+    return Outcome(card, fallback, CheckOutcome.DOWNGRADED if fallback else CheckOutcome.SUSPENDED)
+
+
+def _checked(outcome: Outcome) -> runs.Checked:
+    decision = outcome.decision
+    return runs.Checked(outcome.card.id, decision.kind if decision else outcome.card.kind,
+                        outcome.result, decision.valid_until if decision else None)  # fmt: skip
 
 
 async def _write(done: list[Outcome], now: datetime) -> None:
@@ -212,33 +218,9 @@ def _message(outcome: Outcome, now: datetime) -> Message:
     return Message(
         card.payer_id,
         "reverification",
-        {"thing1": KIND_ZH[card.kind], "phrase2": outcome.phrase,
+        {"thing1": reminders.KIND_ZH[card.kind], "phrase2": outcome.phrase,
          "date3": fares.service_date(now).isoformat(),
          "thing4": "无需办理" if outcome.phrase == "已续期" else "详情请在小程序中查看"},
         key=f"transit-reverified:{card.id}:{card.next_check_at.date().isoformat()}",
         page="pages/transit/card",
     )  # fmt: skip
-
-
-async def remind(now: datetime) -> int:
-    """Tell riders a month ahead that their card will be re-checked (once per due date)."""
-    sent = 0
-    soon = await SpecialCard.filter(
-        next_check_at__lte=now + REMIND_BEFORE, next_check_at__gt=now,
-        state__in=(CardState.ACTIVE, CardState.REVIEW),
-    ).prefetch_related("account")  # fmt: skip
-    for card in soon:
-        due = card.next_check_at.astimezone(fares.WEIHAI).date()
-        if card.notified_for == due:
-            continue
-        async with in_transaction():
-            await notifications.notify(
-                card.account.payer_id,  # type: ignore[attr-defined]
-                "reverification",
-                {"thing1": KIND_ZH[card.kind], "phrase2": "即将年检", "date3": due.isoformat(),
-                 "thing4": "系统将自动核验"},
-                key=f"transit-reverify-soon:{card.id}:{due.isoformat()}", page="pages/transit/card",
-            )  # fmt: skip
-            await SpecialCard.filter(id=card.id).update(notified_for=due)
-        sent += 1
-    return sent

@@ -9,14 +9,13 @@ from datetime import date
 from tortoise.functions import Count, Sum
 
 from models.transit_trips import Trip, TripStatus
+from services.paging import Page, page
 
 
-async def trips_page(account_id: uuid.UUID, *, before: int | None, limit: int) -> list[Trip]:
-    """Newest first; ``before`` is the last trip id of the previous page (keyset paging)."""
-    query = Trip.filter(account_id=account_id)
-    if before is not None:
-        query = query.filter(id__lt=before)
-    return await query.order_by("-id").limit(limit)
+async def trips_page(account_id: uuid.UUID, *, cursor: str | None, limit: int) -> Page[Trip]:
+    """Newest ride first (a batch uploaded late slots in by the time of the ride)."""
+    return await page(Trip.filter(account_id=account_id), cursor=cursor, limit=limit,
+                      order="tapped_at")  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)

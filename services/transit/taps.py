@@ -1,26 +1,29 @@
 """Taps from validators: stored as uploaded (whole batch or nothing), priced by a job.
 
-Ingestion only inserts (``ON CONFLICT DO NOTHING`` on the validator's tap id) and records one
-outbox message in the same transaction, so a validator's retry, a late batch days old, or a
-crash mid-batch neither loses nor doubles a tap. Pricing verifies each code for the time of
-its tap, flags a code already used (on any validator), and writes the trips.
+A tap is known by its validator and the validator's tap id. Ingestion only inserts (``ON
+CONFLICT DO NOTHING`` on that pair) and records one outbox message in the same transaction,
+so a validator's retry, a late batch days old, or a crash mid-batch neither loses nor doubles
+a tap. A known tap id re-sent with other content is not dropped: it is kept as a conflict for
+operators (``services.transit.conflicts``) and named in the answer. Pricing verifies each code
+for the time of its tap, flags a code already used (on any validator), and writes the trips.
 """
 
 from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
-from models.transit_trips import Tap, TapState
+from models.transit_trips import Tap, TapConflict, TapState
 from services import jobs
 from services.devices import DevicePrincipal
 
 MAX_BATCH = 2000
+CONTENT = ("code", "line", "vehicle", "stop", "tapped_at", "shown_result")
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +42,7 @@ class Ingested:
     batch: str
     received: int
     new: int
+    conflicts: list[str]  # tap ids known with other content: kept for operators, not priced
 
 
 def batch_id(device: DevicePrincipal, taps: list[TapIn]) -> str:
@@ -48,19 +52,27 @@ def batch_id(device: DevicePrincipal, taps: list[TapIn]) -> str:
 
 
 async def ingest(device: DevicePrincipal, taps: list[TapIn], *, now: datetime) -> Ingested:
-    """Store a batch atomically; taps already received are left as they are."""
+    """Store a batch atomically; taps received before are left as they are."""
     batch = batch_id(device, taps)
-    unique = list({t.tap_id: t for t in taps}.values())
+    first: dict[str, TapIn] = {}
+    again: list[TapIn] = []  # a tap id repeated within the batch with other content
+    for t in taps:
+        if t.tap_id not in first:
+            first[t.tap_id] = t
+        elif t != first[t.tap_id]:
+            again.append(t)
     rows = [(t.tap_id, device.device_id, batch, t.code, t.line, t.vehicle, t.stop, t.tapped_at,
-             t.shown_result, TapState.RECEIVED.value, now) for t in unique]  # fmt: skip
+             t.shown_result, TapState.RECEIVED.value, now) for t in first.values()]  # fmt: skip
     async with in_transaction() as conn:
         if conn.capabilities.dialect == "postgres":
-            new = await _insert_postgres(conn, rows)
+            inserted = await _insert_postgres(conn, rows)
         else:
-            new = await _insert_portable(conn, rows)
-        if new:
+            inserted = await _insert_portable(conn, device, rows)
+        resent = [t for t in first.values() if t.tap_id not in inserted] + again
+        conflicts = await _keep_conflicts(conn, device, batch, resent, now) if resent else []
+        if inserted:
             await jobs.add("transit.taps.price", {"batch": batch}, key=f"transit-taps:{batch}")
-    return Ingested(batch, len(taps), new)
+    return Ingested(batch, len(taps), len(inserted), conflicts)
 
 
 _COLUMNS = (
@@ -73,19 +85,21 @@ _UNNEST = (
     f"INSERT INTO transit_taps ({_COLUMNS}) SELECT * FROM unnest("  # noqa: S608 (constant)
     "$1::text[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], "
     "$8::timestamptz[], $9::text[], $10::text[], $11::timestamptz[]) "
-    "ON CONFLICT (tap_id) DO NOTHING RETURNING 1"
+    "ON CONFLICT (device_id, tap_id) DO NOTHING RETURNING tap_id"
 )
 
 
-async def _insert_postgres(conn: BaseDBAsyncClient, rows: list[tuple[Any, ...]]) -> int:
+async def _insert_postgres(conn: BaseDBAsyncClient, rows: list[tuple[Any, ...]]) -> set[str]:
     columns = [list(column) for column in zip(*rows, strict=True)]
     # fetch, not execute_query: that reads the count from "INSERT 0 n" at the wrong place.
-    return len(await conn.execute_query_dict(_UNNEST, columns))
+    return {row["tap_id"] for row in await conn.execute_query_dict(_UNNEST, columns)}
 
 
-async def _insert_portable(conn: BaseDBAsyncClient, rows: list[tuple[Any, ...]]) -> int:
+async def _insert_portable(
+    conn: BaseDBAsyncClient, device: DevicePrincipal, rows: list[tuple[Any, ...]]
+) -> set[str]:
     found = (
-        await Tap.filter(tap_id__in=[r[0] for r in rows])
+        await Tap.filter(device_id=device.device_id, tap_id__in=[r[0] for r in rows])
         .using_db(conn)
         .values_list("tap_id", flat=True)
     )
@@ -94,4 +108,63 @@ async def _insert_portable(conn: BaseDBAsyncClient, rows: list[tuple[Any, ...]])
         Tap(**dict(zip(_COLUMNS.split(", "), r, strict=True))) for r in rows if r[0] not in known
     ]
     await Tap.bulk_create(fresh, ignore_conflicts=True, using_db=conn)
-    return len(fresh)
+    return {t.tap_id for t in fresh}
+
+
+def _same(tap: TapIn, stored: dict[str, Any]) -> bool:
+    at = stored["tapped_at"]
+    at = at if at.tzinfo else at.replace(tzinfo=UTC)
+    return at == tap.tapped_at and all(
+        getattr(tap, name) == stored[name] for name in CONTENT if name != "tapped_at"
+    )
+
+
+def content_digest(tap: TapIn) -> str:
+    parts = [tap.code, tap.line, tap.vehicle, tap.stop, tap.tapped_at.astimezone(UTC).isoformat(),
+             tap.shown_result]  # fmt: skip
+    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
+
+
+# A retried batch is compared where the rows are: only the differing taps come back.
+_DIFFERING = (
+    "SELECT u.n, t.id FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], "
+    "$6::timestamptz[], $7::text[]) WITH ORDINALITY "
+    "AS u(tap_id, code, line, vehicle, stop, tapped_at, shown_result, n) "
+    "JOIN transit_taps t ON t.device_id = $8 AND t.tap_id = u.tap_id "
+    "WHERE (t.code, t.line, t.vehicle, t.stop, t.tapped_at, t.shown_result) IS DISTINCT FROM "
+    "(u.code, u.line, u.vehicle, u.stop, u.tapped_at, u.shown_result)"
+)
+
+
+async def _differing(
+    conn: BaseDBAsyncClient, device: DevicePrincipal, resent: list[TapIn]
+) -> list[tuple[TapIn, int]]:
+    """The re-sent taps whose content differs from the stored tap, with its id."""
+    if conn.capabilities.dialect == "postgres":
+        columns: list[Any] = [[getattr(t, name) for t in resent] for name in ("tap_id", *CONTENT)]
+        found = await conn.execute_query_dict(_DIFFERING, [*columns, device.device_id])
+        return [(resent[row["n"] - 1], row["id"]) for row in found]
+    stored = {
+        row["tap_id"]: row
+        for row in await Tap.filter(device_id=device.device_id,
+                                    tap_id__in=list({t.tap_id for t in resent}))
+        .using_db(conn).values("id", "tap_id", *CONTENT)
+    }  # fmt: skip
+    return [(t, stored[t.tap_id]["id"]) for t in resent if not _same(t, stored[t.tap_id])]
+
+
+async def _keep_conflicts(
+    conn: BaseDBAsyncClient, device: DevicePrincipal, batch: str, resent: list[TapIn],
+    now: datetime,
+) -> list[str]:  # fmt: skip
+    """Compare re-sent taps with the stored ones; keep each differing content once."""
+    differing = await _differing(conn, device, resent)
+    rows = [
+        TapConflict(original_id=original, device_id=device.device_id,
+                    tap_id=t.tap_id, digest=content_digest(t), batch=batch, code=t.code,
+                    line=t.line, vehicle=t.vehicle, stop=t.stop, tapped_at=t.tapped_at,
+                    shown_result=t.shown_result, received_at=now)
+        for t, original in differing
+    ]  # fmt: skip
+    await TapConflict.bulk_create(rows, ignore_conflicts=True, using_db=conn)
+    return sorted({t.tap_id for t, _ in differing})

@@ -59,10 +59,7 @@ OPERATIONS = sorted(
 WITH_PARAMETERS = [op for op in OPERATIONS if op.query is not None or "{" in op.path]
 # Operations that still answer some input with a 5xx, fixed by their owners on other branches:
 # both passes expect them to fail until the fixes are merged (then drop the entry).
-PENDING = {
-    "GET /api/v1/transit/trips": "transit: before past 64 bits on SQLite (OverflowError in "
-    "services/transit/statements.py), once a fuzzed POST /transit/account opened an account",
-}
+PENDING: dict[str, str] = {}  # operation → why it may still fail (none known)
 _SETTINGS = settings(
     deadline=None,
     suppress_health_check=list(HealthCheck),

@@ -14,6 +14,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from integrations.simworld import openid_for
+from models.devices import Device, DeviceKind
 from palm import keys
 from services import devices
 from services.codes.document import open_document
@@ -29,14 +30,27 @@ def bus_key(client: TestClient) -> ec.EllipticCurvePrivateKey:
     return key
 
 
-async def as_bus(client: TestClient, method: str, path: str, body: Any = None) -> ClientResponse:
-    """A request signed by validator bus-101."""
+async def as_bus(
+    client: TestClient, method: str, path: str, body: Any = None, *,
+    device: tuple[str, ec.EllipticCurvePrivateKey] | None = None, lower: bool = False,
+    extra: dict[str, str] | None = None,
+) -> ClientResponse:  # fmt: skip
+    """A request signed by validator bus-101 (or ``device``); ``lower``: header names as HTTP/2."""
+    code, key = device or ("bus-101", bus_key(client))
     raw = b"" if body is None else json.dumps(body).encode()
-    headers = devices.sign_request(bus_key(client), "bus-101", method, path, raw,
-                                   nonce=secrets.token_urlsafe(16))  # fmt: skip
+    headers = devices.sign_request(key, code, method, path, raw, nonce=secrets.token_urlsafe(16))
+    if lower:
+        headers = {name.lower(): value for name, value in headers.items()}
     if body is not None:
         headers["Content-Type"] = "application/json"
-    return await client.request(method, path, data=raw or None, headers=headers)
+    return await client.request(method, path, data=raw or None, headers=headers | (extra or {}))
+
+
+async def validator(code: str) -> tuple[str, ec.EllipticCurvePrivateKey]:
+    """Register another bus validator (as the transit company's enrolment would)."""
+    key, public = devices.generate_key()
+    await Device.create(code=code, kind=DeviceKind.BUS_VALIDATOR, public_key=public)
+    return code, key
 
 
 async def keyring(client: TestClient, version: int | None = None) -> tuple[Keyring, bytes]:
@@ -72,8 +86,11 @@ def tap(
             "tapped_at": (at or datetime.now(UTC)).isoformat()}  # fmt: skip
 
 
-async def upload(client: TestClient, taps: list[dict[str, Any]]) -> dict[str, Any]:
-    resp = await as_bus(client, "POST", "/api/v1/devices/taps", {"taps": taps})
+async def upload(
+    client: TestClient, taps: list[dict[str, Any]], *,
+    device: tuple[str, ec.EllipticCurvePrivateKey] | None = None,
+) -> dict[str, Any]:  # fmt: skip
+    resp = await as_bus(client, "POST", "/api/v1/devices/taps", {"taps": taps}, device=device)
     assert resp.status == 202, await resp.text()
     body: dict[str, Any] = await resp.json()
     await run_jobs(client)
