@@ -150,7 +150,9 @@ def _endpoint(op: Operation) -> Callable[[web.Request], Awaitable[web.StreamResp
         await _authorise(request, op)
         kwargs: dict[str, Any] = {}
         if op.query is not None:
+            _refuse_nul(request.query.items(), "query")
             kwargs["query"] = _validate(op.query, dict(request.query), "query")
+        _refuse_nul(request.match_info.items(), "path")
         if op.body is not None:
             kwargs["body"] = await _read_body(request, op.body)
         collecting = jobs.collect()
@@ -221,6 +223,8 @@ async def _read_body(request: web.Request, model: type[BaseModel]) -> BaseModel:
         raise InvalidInput(
             "body_required", "请求内容不能为空。", "A JSON request body is required."
         )
+    if b"\x00" in raw or _JSON_NUL.search(raw):
+        _refuse_nul([("", "\x00")], "body")
     try:
         return model.model_validate_json(raw, strict=True)
     except ValidationError as exc:
@@ -231,6 +235,21 @@ async def _read_body(request: web.Request, model: type[BaseModel]) -> BaseModel:
                 "The request body is not valid JSON.",
             ) from None
         raise _validation_failed(exc, "body") from None
+
+
+# A NUL character: PostgreSQL text cannot hold one, and no resident types one. JSON carries it
+# as \u0000 (not preceded by another backslash, which would escape the backslash itself).
+_JSON_NUL = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000")
+
+
+def _refuse_nul(items: Iterable[tuple[str, str]], where: str) -> None:
+    bad = [name for name, value in items if "\x00" in value]
+    if bad:
+        raise ValidationFailed([
+            FieldError(path="/".join(filter(None, (where, name))), message="must not contain NUL",
+                       type="string_nul")
+            for name in bad
+        ])  # fmt: skip
 
 
 def _validate(model: type[BaseModel], data: dict[str, Any], where: str) -> BaseModel:

@@ -17,6 +17,7 @@ import pytest
 from aiohttp.test_utils import TestClient
 from redis.asyncio import Redis
 from tortoise.connection import get_connection
+from tortoise.exceptions import OperationalError
 
 from integrations.simworld import PEOPLE
 from palm import keys, storage
@@ -120,7 +121,16 @@ async def _truncate_all() -> None:
 
     tables = [model._meta.db_table for model in Tortoise.apps.get_models_iterable()]
     if conn.capabilities.dialect == "postgres":
-        await conn.execute_script(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE")
+        # A job the in-process worker is finishing may hold a lock the TRUNCATE needs in the
+        # other order; PostgreSQL then breaks the deadlock by failing one side: try again.
+        for attempt in range(5):
+            try:
+                await conn.execute_script(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE")
+                break
+            except OperationalError as exc:
+                if "deadlock" not in str(exc) or attempt == 4:
+                    raise
+                await asyncio.sleep(0.1)
     else:
         for table in tables:
             await conn.execute_script(f'DELETE FROM "{table}"')  # noqa: S608 (model tables)

@@ -6,7 +6,7 @@ from aiohttp.test_utils import TestClient
 
 from models.residents import Resident
 from palm import keys
-from tests.helpers import problem
+from tests.helpers import bearer, login, problem
 
 LOGIN = "/api/v1/auth/login"
 
@@ -87,3 +87,20 @@ async def test_request_id_echoed_and_in_problem(client: TestClient) -> None:
     body = await problem(resp, 404, "not_found")
     assert resp.headers["X-Request-ID"] == "trace-12345678"
     assert body["request_id"] == "trace-12345678"
+
+
+async def test_a_nul_character_anywhere_is_a_clear_422(client: TestClient) -> None:
+    """PostgreSQL text cannot hold NUL: refused at the edge, in the query and the body alike."""
+    me = bearer(await login(client, "resident"))
+    resp = await client.get("/api/v1/hotline/tickets", params={"cursor": "a\x00b"}, headers=me)
+    body = await problem(resp, 422, "validation_failed")
+    assert body["errors"][0]["path"] == "query/cursor"
+    json_headers = {"Content-Type": "application/json"}
+    resp = await client.post("/api/v1/auth/login", data=b'{"code": "a\\u0000"}',
+                             headers=json_headers)  # fmt: skip
+    body = await problem(resp, 422, "validation_failed")
+    assert body["errors"][0]["path"] == "body"
+    # An escaped backslash before "u0000" is text, not a NUL: the login goes on (and fails).
+    resp = await client.post("/api/v1/auth/login", data=b'{"code": "a\\\\u0000"}',
+                             headers=json_headers)  # fmt: skip
+    assert resp.status != 422, await resp.text()
