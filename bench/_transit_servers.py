@@ -34,7 +34,7 @@ def bench_settings(data_dir: Path) -> object:
 
 
 def person_number(i: int) -> str:
-    from services.idnumbers import check_digit
+    from services.identity.idnumbers import check_digit
 
     birth = date(1970, 1, 1) + timedelta(days=i % 9000)
     first17 = f"371002{birth:%Y%m%d}{i % 1000:03d}"
@@ -52,8 +52,9 @@ def _hello() -> web.Application:
 
 def _aishandong() -> web.Application:
     """The 爱山东 simulator holding 100,000 people with disability certificates."""
-    from integrations.aishandong import simlicences, simstate
-    from integrations.aishandong.simulator import create_simulator
+    from integrations.aishandong.sim import licences as simlicences
+    from integrations.aishandong.sim import state as simstate
+    from integrations.aishandong.sim.server import create_simulator
     from integrations.simworld import Person
     from integrations.simworld_licences import LicenceRecord
 

@@ -18,13 +18,13 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 
-from services.codes import qr, text
-from services.codes.device import Device
-from services.codes.fields import Attributes, Group, Purpose, Subject
-from services.codes.issue import Issuer, certify_device, issue_code
-from services.codes.keyring import Keyring, KeyStatus, PublicKey
-from services.codes.signing import Algorithm, load_signer
-from services.codes.verify import verify_code
+from codes import qr, text
+from codes.device import Device
+from codes.fields import Attributes, Group, Purpose, Subject
+from codes.issue import Issuer, certify_device, issue_code
+from codes.keyring import Keyring, KeyStatus, PublicKey
+from codes.signing import Algorithm, load_signer
+from codes.verify import verify_code
 
 ROUNDS = 15
 TARGET_RATIO = 0.90

@@ -110,8 +110,8 @@ async def _taps(ctx: Context) -> Prepared:
     from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.asymmetric import ec
 
-    from services import devices
     from services.demo import device_key_path
+    from services.identity import devices
 
     code = (await _ride_code(ctx)).factory(0)
     ride = await ctx.call(code.method, code.path, headers=code.headers)

@@ -118,8 +118,8 @@ async def _ingest(port: int, data_dir: Path, token: str) -> dict[str, Any]:
     """Upload TAP_BATCHES batches from UPLOADERS validators at once, signed as bus-101."""
     from cryptography.hazmat.primitives import serialization
 
-    from services import devices
     from services.demo import device_key_path
+    from services.identity import devices
 
     key = serialization.load_pem_private_key(
         device_key_path(data_dir, "bus-101").read_bytes(), None
@@ -200,10 +200,10 @@ async def _cards(cipher: Any, now: datetime) -> None:
     """PEOPLE accounts, each with a disability card due today (set up, not timed)."""
     import uuid
 
-    from models.residents import Resident
-    from models.transit_accounts import PaymentMethod, TransitAccount
-    from models.transit_cards import CardKind, SpecialCard
-    from services.codes.fields import Group
+    from codes.fields import Group
+    from models.identity.residents import Resident
+    from models.transit.accounts import PaymentMethod, TransitAccount
+    from models.transit.cards import CardKind, SpecialCard
 
     payer = await Resident.create(openid=f"bench-{secrets.token_hex(8)}")
     for start in range(0, PEOPLE, 5000):

@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any, Literal
 
 from bot.message import Message
-from models.residents import Resident
+from models.identity.residents import Resident
 from services.bot import conversation
 from services.bot.residents import resident_for_openid
 from services.deps import Deps

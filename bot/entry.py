@@ -22,9 +22,10 @@ from bot.message import Message
 from bot.router import Router
 from bot.tasks import Tracker
 from bot.verify import Account
-from services import jobs, notifications, residents
+from services import jobs, notifications
 from services.bot import conversation
 from services.deps import Deps
+from services.identity import residents
 
 log = logging.getLogger("palm.bot")
 

@@ -1,9 +1,9 @@
-"""Tortoise models, one module per aggregate; every module here is registered with Tortoise."""
+"""Tortoise models, a package per domain, one module per aggregate; every module is registered."""
 
 import pkgutil
 
 MODEL_MODULES = sorted(
-    f"{__name__}.{info.name}"
-    for info in pkgutil.iter_modules(__path__)
-    if not info.name.startswith("_") and info.name != "migrations"
+    info.name
+    for info in pkgutil.walk_packages(__path__, prefix=f"{__name__}.")
+    if not info.ispkg and ".migrations" not in info.name and "._" not in info.name
 )

@@ -12,7 +12,7 @@ from enum import StrEnum
 from tortoise import fields
 from tortoise.models import Model
 
-from models.residents import Resident
+from models.identity.residents import Resident
 
 
 class NotificationStatus(StrEnum):

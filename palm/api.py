@@ -19,8 +19,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from palm import keys
 from palm.problems import UnsupportedMediaType
-from services import auth as auth_service
-from services import devices, jobs, ratelimit
+from services import jobs, ratelimit
 from services.errors import (
     FieldError,
     InvalidInput,
@@ -28,6 +27,8 @@ from services.errors import (
     PermissionDenied,
     ValidationFailed,
 )
+from services.identity import auth as auth_service
+from services.identity import devices
 
 log = logging.getLogger("palm.api")
 

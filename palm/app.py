@@ -12,6 +12,7 @@ from aiohttp import web
 import handlers
 from bot import dispatcher
 from bot.tasks import Tracker
+from codes.snapshot import KeyCache
 from integrations.aishandong.client import AiShandongClient
 from integrations.credit.client import CreditClient
 from integrations.health.client import HealthClient
@@ -25,16 +26,19 @@ from palm.metrics import Metrics
 from palm.public import PublicUrl
 from palm.settings import Settings
 from services import demo
-from services.codes.snapshot import KeyCache
 from services.deps import Deps
+from services.identity.wechat_token import AccessTokenHolder
 from services.privacy import FieldCipher
-from services.wechat_token import AccessTokenHolder
 
 
 def handler_apis() -> list[api.Api]:
-    """Every ``api`` table in the handlers package (one module per service)."""
-    modules = sorted(info.name for info in pkgutil.iter_modules(handlers.__path__))
-    tables = [getattr(importlib.import_module(f"handlers.{name}"), "api", None) for name in modules]
+    """Every ``api`` table in the handlers packages (one per domain, a module per audience)."""
+    modules = sorted(
+        info.name
+        for info in pkgutil.walk_packages(handlers.__path__, prefix="handlers.")
+        if not info.ispkg
+    )
+    tables = [getattr(importlib.import_module(name), "api", None) for name in modules]
     return [table for table in tables if isinstance(table, api.Api)]
 
 

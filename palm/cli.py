@@ -19,7 +19,7 @@ from aiohttp import web
 from redis.asyncio import Redis
 
 import palm
-from models.residents import Role
+from models.identity.residents import Role
 from palm.app import create_app
 from palm.logs import configure_logging
 from palm.settings import Settings, SettingsError
@@ -156,8 +156,8 @@ async def _storage(settings: Settings) -> AsyncIterator[Redis]:
 
 
 def _grant(settings: Settings, args: argparse.Namespace) -> int:
-    from services import grants
     from services.errors import DomainError
+    from services.identity import grants
 
     async def run() -> int:
         async with _storage(settings) as redis:

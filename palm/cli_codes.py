@@ -10,14 +10,14 @@ import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
+from codes import snapshot, store, text
+from codes.document import KeyringDocument, open_document
+from codes.errors import CodeRejected
+from codes.fields import Purpose
+from codes.signing import Algorithm
+from codes.verify import DEFAULT_SKEW, verify_code
 from palm import storage
 from palm.settings import Settings
-from services.codes import snapshot, store, text
-from services.codes.document import KeyringDocument, open_document
-from services.codes.errors import CodeRejected
-from services.codes.fields import Purpose
-from services.codes.signing import Algorithm
-from services.codes.verify import DEFAULT_SKEW, verify_code
 from services.errors import DomainError
 from services.privacy import FieldCipher
 
@@ -171,7 +171,7 @@ def _read_code(source: str) -> bytes:
     """A code from an image file, or from its base45 text."""
     path = Path(source)
     if path.is_file():
-        from services.codes.qr import decode_image  # image libraries only when needed
+        from codes.qr import decode_image  # image libraries only when needed
 
         return decode_image(path.read_bytes())
     try:

@@ -15,11 +15,11 @@ from integrations.base import Platform
 from integrations.wechat.client import WeChatClient
 from palm.metrics import Metrics
 from palm.settings import Settings
-from services.auth import Principal
 from services.deps import Deps
-from services.devices import DevicePrincipal
+from services.identity.auth import Principal
+from services.identity.devices import DevicePrincipal
+from services.identity.wechat_token import AccessTokenHolder
 from services.privacy import FieldCipher
-from services.wechat_token import AccessTokenHolder
 
 if TYPE_CHECKING:
     from palm.api import Operation

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from models.residents import Language
+from models.identity.residents import Language
 from palm import keys
 
 

@@ -11,7 +11,7 @@ from typing import Any
 
 from aiohttp import web
 
-from models.residents import Language
+from models.identity.residents import Language
 from services.errors import DomainError, FieldError, NotFound, UpstreamUnavailable
 
 

@@ -15,8 +15,14 @@ from urllib.parse import urlsplit
 
 from aiohttp import web
 
-from integrations import aishandong, credit, health, hotline, talent, wechat, wechatpay
+from integrations.aishandong.sim import server as aishandong_sim
 from integrations.base import Platform
+from integrations.credit.sim import server as credit_sim
+from integrations.health.sim import server as health_sim
+from integrations.hotline.sim import server as hotline_sim
+from integrations.talent.sim import server as talent_sim
+from integrations.wechat.sim import server as wechat_sim
+from integrations.wechatpay.sim import server as wechatpay_sim
 from palm.settings import Settings
 
 log = logging.getLogger("palm.simulators")
@@ -25,13 +31,13 @@ SimulatorFactory = Callable[[Platform], web.Application]
 AppUrl = Callable[[], str]
 
 FACTORIES: dict[str, SimulatorFactory] = {
-    "wechat": wechat.simulator.create_simulator,
-    "aishandong": aishandong.simulator.create_simulator,
-    "talent": talent.simulator.create_simulator,
-    "credit": credit.simulator.create_simulator,
-    "health": health.simulator.create_simulator,
-    "hotline": hotline.simulator.create_simulator,
-    "wechatpay": wechatpay.simulator.create_simulator,
+    "wechat": wechat_sim.create_simulator,
+    "aishandong": aishandong_sim.create_simulator,
+    "talent": talent_sim.create_simulator,
+    "credit": credit_sim.create_simulator,
+    "health": health_sim.create_simulator,
+    "hotline": hotline_sim.create_simulator,
+    "wechatpay": wechatpay_sim.create_simulator,
 }
 
 # Platforms that push to an address registered once, and our route for each.
@@ -42,7 +48,7 @@ def _build(platform: Platform, app_url: AppUrl | None) -> web.Application:
     path = CALLBACK_PATHS.get(platform.name)
     if path is None or app_url is None:
         return FACTORIES[platform.name](platform)
-    return hotline.simulator.create_simulator(platform, push_to=lambda: app_url() + path)
+    return hotline_sim.create_simulator(platform, push_to=lambda: app_url() + path)
 
 
 @asynccontextmanager

@@ -14,7 +14,7 @@ from typing import Any, cast
 
 from integrations.wechat.client import WeChatError
 from integrations.wechat.models import MsgType
-from models.bot import CustomMessage, CustomMessageStatus
+from models.bot.messages import CustomMessage, CustomMessageStatus
 from models.notifications import Notification, NotificationChannel, NotificationStatus
 from services import jobs
 from services.deps import Deps

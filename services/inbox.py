@@ -10,8 +10,8 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
+from models.identity.residents import Language
 from models.notifications import Notification, NotificationChannel
-from models.residents import Language
 from services import paging
 from services.errors import NotFound
 from services.notification_texts import render

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from models.residents import Language
+from models.identity.residents import Language
 
 
 @dataclass(frozen=True, slots=True)

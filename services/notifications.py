@@ -14,8 +14,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from integrations.wechat.client import WeChatError
+from models.identity.residents import Language, Resident, ResidentStatus
 from models.notifications import Notification, NotificationChannel, NotificationStatus
-from models.residents import Language, Resident, ResidentStatus
 from services import jobs
 from services.custom_messages import Notice, send_custom
 from services.deps import Deps

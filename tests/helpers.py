@@ -57,7 +57,7 @@ async def sim(client: TestClient, platform: str, method: str, path: str, **kwarg
 
 def make_id_number(birth: str, seq: int, area: str = "371002") -> str:
     """A valid GB 11643 number: area, birth date (yyyymmdd), sequence (odd male), check digit."""
-    from services.idnumbers import check_digit
+    from services.identity.idnumbers import check_digit
 
     first17 = f"{area}{birth}{seq:03d}"
     return first17 + check_digit(first17)

@@ -1,6 +1,5 @@
-"""爱山东: real-name identity check, household register, electronic licences; a simulator."""
+"""爱山东: real-name identity check, household register, electronic licences."""
 
-from integrations.aishandong import simulator
 from integrations.aishandong.client import AiShandongClient
 from integrations.aishandong.models import (
     ErrCode,
@@ -19,5 +18,4 @@ __all__ = [
     "IdentityResult",
     "Licence",
     "LicenceKind",
-    "simulator",
 ]

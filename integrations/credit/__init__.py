@@ -1,7 +1,6 @@
-"""Adapter and simulator for 信用山东 (Shandong public credit platform)."""
+"""Adapter for 信用山东 (Shandong public credit platform)."""
 
-from integrations.credit import simulator
 from integrations.credit.client import CreditClient
 from integrations.credit.models import CreditIdentity, Feedback
 
-__all__ = ["CreditClient", "CreditIdentity", "Feedback", "simulator"]
+__all__ = ["CreditClient", "CreditIdentity", "Feedback"]

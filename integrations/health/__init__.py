@@ -1,6 +1,5 @@
-"""Adapter and simulator for the provincial health information platform (FHIR R4)."""
+"""Adapter for the provincial health information platform (FHIR R4)."""
 
-from integrations.health import simulator
 from integrations.health.client import HealthClient
 
-__all__ = ["HealthClient", "simulator"]
+__all__ = ["HealthClient"]

@@ -1,6 +1,5 @@
-"""Talent platform (人社/人才): qualification look-up and its change feed; a simulator."""
+"""Talent platform (人社/人才): qualification look-up and its change feed."""
 
-from integrations.talent import simulator
 from integrations.talent.client import TalentClient
 from integrations.talent.models import (
     TALENT_CLASSES,
@@ -19,5 +18,4 @@ __all__ = [
     "Qualification",
     "TalentClass",
     "TalentClient",
-    "simulator",
 ]

@@ -1,6 +1,5 @@
-"""WeChat: login, access token, phone number, messages, content security; a simulator of them."""
+"""WeChat: login, access token, phone number, messages, content security."""
 
-from integrations.wechat import simulator
 from integrations.wechat.client import WeChatClient, WeChatError
 from integrations.wechat.crypto import EncryptedDataError, decrypt_phone_number
 from integrations.wechat.models import (
@@ -27,5 +26,4 @@ __all__ = [
     "WeChatError",
     "WeChatSession",
     "decrypt_phone_number",
-    "simulator",
 ]

@@ -1,8 +1,8 @@
 from tortoise import migrations
 from tortoise.migrations import operations as ops
-from models.devices import DeviceKind, DeviceStatus
-from models.organisations import OrganisationKind
-from models.residents import IdType, ResidentStatus, Role
+from models.identity.devices import DeviceKind, DeviceStatus
+from models.identity.organisations import OrganisationKind
+from models.identity.residents import IdType, ResidentStatus, Role
 from tortoise.fields.base import OnDelete
 from uuid import uuid4
 from tortoise import fields

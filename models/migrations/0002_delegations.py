@@ -1,6 +1,6 @@
 from tortoise import migrations
 from tortoise.migrations import operations as ops
-from models.delegations import DelegationBasis, DelegationStatus, Relation
+from models.identity.delegations import DelegationBasis, DelegationStatus, Relation
 from tortoise.fields.base import OnDelete
 from uuid import uuid4
 from tortoise import fields

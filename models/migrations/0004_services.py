@@ -2,17 +2,19 @@ from tortoise import migrations
 from tortoise.migrations import operations as ops
 import functools
 from json import dumps, loads
-from models.bot import CustomMessageStatus, TicketStatus
-from models.credit import Rating, SceneKind
-from models.credit_waivers import BillStatus, DefaultStatus, DisputeStatus, EventKind, PaymentPurpose, WaiverStatus
-from models.medical import AccessAction, AccessReason, ConsentStatus
-from models.talent_applications import ApplicationBasis, ApplicationKind, ApplicationStatus
-from models.talent_benefits import QuotaPeriod
-from models.talent_cards import CardKind, CardStatus, FamilyRelation, TalentTier
-from models.transit_accounts import AccountStatus, PaymentKind, PaymentMethod, PaymentStatus
-from models.transit_cards import CardKind as TransitCardKind, CardState  # renamed by hand: two CardKinds
-from models.transit_fares import FareClass
-from models.transit_trips import TapState, TripStatus
+from models.bot.messages import CustomMessageStatus
+from models.hotline.tickets import TicketStatus
+from models.credit.scenes import Rating, SceneKind
+from models.credit.waivers import BillStatus, DefaultStatus, DisputeStatus, EventKind, PaymentPurpose, WaiverStatus
+from models.medical.access_log import AccessAction, AccessReason
+from models.medical.consents import ConsentStatus
+from models.talent.applications import ApplicationBasis, ApplicationKind, ApplicationStatus
+from models.talent.benefits import QuotaPeriod
+from models.talent.cards import CardKind, CardStatus, FamilyRelation, TalentTier
+from models.transit.accounts import AccountStatus, PaymentKind, PaymentMethod, PaymentStatus
+from models.transit.cards import CardKind as TransitCardKind, CardState  # renamed by hand: two CardKinds
+from models.transit.fares import FareClass
+from models.transit.trips import TapState, TripStatus
 from tortoise.fields.base import OnDelete
 from uuid import uuid4
 from tortoise import fields

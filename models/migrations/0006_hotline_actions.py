@@ -1,6 +1,6 @@
 from tortoise import migrations
 from tortoise.migrations import operations as ops
-from models.bot import ActionKind, ActionStatus
+from models.hotline.tickets import ActionKind, ActionStatus
 from tortoise.fields.base import OnDelete
 from tortoise import fields
 

@@ -8,7 +8,7 @@ index on patient_key (see 0005_sqlite_repair.py), so it is made again here.
 from tortoise import fields, migrations
 from tortoise.migrations import operations as ops
 
-from models.medical import AccessAction
+from models.medical.access_log import AccessAction
 
 _INDEX = (
     'CREATE INDEX IF NOT EXISTS "idx_medical_acc_patient_4c9090"'

@@ -3,7 +3,7 @@ from tortoise.migrations import operations as ops
 import functools
 from json import dumps, loads
 from models.notifications import NotificationChannel
-from models.residents import Language
+from models.identity.residents import Language
 from tortoise import fields
 
 class Migration(migrations.Migration):

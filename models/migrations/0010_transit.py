@@ -9,8 +9,8 @@ the new (device, tap_id) key holds for every existing row.
 
 from tortoise import migrations
 from tortoise.migrations import operations as ops
-from models.transit_cards import CardKind, CheckOutcome, RunStatus
-from models.transit_trips import ConflictStatus
+from models.transit.cards import CardKind, CheckOutcome, RunStatus
+from models.transit.trips import ConflictStatus
 from tortoise.fields.base import OnDelete
 from tortoise import fields
 from tortoise.indexes import Index

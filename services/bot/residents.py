@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from models.residents import Resident, ResidentStatus
+from models.identity.residents import Resident, ResidentStatus
 from services.privacy import FieldCipher
 
 

@@ -16,7 +16,7 @@ class TalentStatus:
     name = ("英才卡", "Talent card")
 
     async def line(self, resident_id: uuid.UUID, lang: str, today: date) -> str:
-        from models.talent_cards import CardKind, CardStatus, TalentCard
+        from models.talent.cards import CardKind, CardStatus, TalentCard
 
         card = await TalentCard.filter(
             resident_id=resident_id, kind=CardKind.PRIMARY, status=CardStatus.ACTIVE
@@ -38,7 +38,7 @@ class TransitStatus:
     name = ("乘车码", "Ride code")
 
     async def line(self, resident_id: uuid.UUID, lang: str, today: date) -> str:
-        from models.transit_accounts import AccountStatus, TransitAccount
+        from models.transit.accounts import AccountStatus, TransitAccount
 
         account = (
             await TransitAccount.filter(rider_id=resident_id, status=AccountStatus.ACTIVE).first()
@@ -60,8 +60,8 @@ class CreditStatus:
     name = ("信用免押", "Deposit waivers")
 
     async def line(self, resident_id: uuid.UUID, lang: str, today: date) -> str:
-        from models.credit import CreditAccount
-        from models.credit_waivers import CreditWaiver, WaiverStatus
+        from models.credit.scenes import CreditAccount
+        from models.credit.waivers import CreditWaiver, WaiverStatus
 
         account = await CreditAccount.get_or_none(resident_id=resident_id)
         waivers = (

@@ -9,21 +9,21 @@ from typing import Protocol
 from redis.asyncio import Redis
 from tortoise.exceptions import IntegrityError
 
+from codes import text as code_text
+from codes.errors import CodeRejected
+from codes.fields import Purpose, Subject, SubjectKind
+from codes.issue import Issuer
+from codes.keyring import Keyring
+from codes.online import IssuedCode, issue_online, verify_online
 from integrations.credit.models import CreditIdentity
-from models.credit import CreditAccount
-from models.residents import Resident, ResidentStatus
-from services.codes import text as code_text
-from services.codes.errors import CodeRejected
-from services.codes.fields import Purpose, Subject, SubjectKind
-from services.codes.issue import Issuer
-from services.codes.keyring import Keyring
-from services.codes.online import IssuedCode, issue_online, verify_online
+from models.credit.scenes import CreditAccount
+from models.identity.residents import Resident, ResidentStatus
 from services.errors import NotFound, PermissionDenied, UpstreamUnavailable
 from services.privacy import FieldCipher
 
 
 class CodeKeys(Protocol):
-    """The signing key and keyring snapshot (``services.codes.snapshot.KeyCache`` is one)."""
+    """The signing key and keyring snapshot (``codes.snapshot.KeyCache`` is one)."""
 
     async def issuer(self) -> Issuer: ...
 

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 
 from tortoise.transactions import in_transaction
 
-from models.credit_waivers import BillStatus, CareBill, CreditWaiver, EventKind, WaiverStatus
+from models.credit.waivers import BillStatus, CareBill, CreditWaiver, EventKind, WaiverStatus
 from services.credit import events, notices
 from services.errors import Conflict, InvalidInput
 

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 
 from tortoise.transactions import in_transaction
 
-from models.credit_waivers import (
+from models.credit.waivers import (
     BillStatus,
     CareBill,
     CreditDefault,

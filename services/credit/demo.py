@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import asdict
 from datetime import datetime
 
-from models.credit import CreditScene, CreditSceneMerchant, Rating, SceneKind
-from models.organisations import Organisation, OrganisationKind
+from models.credit.scenes import CreditScene, CreditSceneMerchant, Rating, SceneKind
+from models.identity.organisations import Organisation, OrganisationKind
 from services.credit.scenes import Policy
 from services.privacy import FieldCipher
 

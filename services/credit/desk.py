@@ -13,9 +13,9 @@ from typing import Any, Literal
 from tortoise.expressions import Q, Subquery
 from tortoise.queryset import QuerySet
 
-from models.credit_waivers import BillStatus, CreditWaiver, CreditWaiverEvent, EventKind
-from models.credit_waivers import WaiverStatus as S
-from models.organisations import Organisation
+from models.credit.waivers import BillStatus, CreditWaiver, CreditWaiverEvent, EventKind
+from models.credit.waivers import WaiverStatus as S
+from models.identity.organisations import Organisation
 from services import paging
 from services.credit.notices import CHINA
 from services.credit.queries import WaiverView, assemble_for_desk

@@ -11,7 +11,7 @@ from datetime import datetime
 
 from tortoise.transactions import in_transaction
 
-from models.credit_waivers import (
+from models.credit.waivers import (
     CreditDefault,
     CreditDispute,
     CreditWaiver,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from models.credit_waivers import CreditWaiver, CreditWaiverEvent, EventKind
+from models.credit.waivers import CreditWaiver, CreditWaiverEvent, EventKind
 
 
 async def record(

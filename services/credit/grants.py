@@ -16,9 +16,9 @@ from redis.asyncio import Redis
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
-from models.credit import CreditAccount, CreditScene, SceneKind
-from models.credit_waivers import CreditDefault, CreditWaiver, DefaultStatus, EventKind
-from models.organisations import Organisation
+from models.credit.scenes import CreditAccount, CreditScene, SceneKind
+from models.credit.waivers import CreditDefault, CreditWaiver, DefaultStatus, EventKind
+from models.identity.organisations import Organisation
 from services.credit import accounts, care, events, ratings, scenes
 from services.credit.accounts import CodeKeys
 from services.credit.ratings import CreditPlatform, Standing

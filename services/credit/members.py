@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from models.residents import Resident, ResidentStatus
-from services import delegations
+from models.identity.residents import Resident, ResidentStatus
 from services.errors import PermissionDenied
+from services.identity import delegations
 from services.privacy import FieldCipher
 
 

@@ -12,7 +12,7 @@ from typing import Any, Literal
 from tortoise.models import Model
 from tortoise.queryset import QuerySet
 
-from models.credit_waivers import CreditDefault, CreditDispute
+from models.credit.waivers import CreditDefault, CreditDispute
 from services import paging
 from services.credit.desk import day_start, local
 from services.credit.queries import chunks

@@ -16,7 +16,7 @@ from typing import Protocol
 from tortoise.transactions import in_transaction
 
 from integrations.wechatpay.models import PaymentRequest
-from models.credit_waivers import (
+from models.credit.waivers import (
     BillStatus,
     CareBill,
     CreditDefault,
@@ -25,7 +25,7 @@ from models.credit_waivers import (
     DefaultStatus,
     PaymentPurpose,
 )
-from models.residents import Resident
+from models.identity.residents import Resident
 from services.credit import care, defaults
 from services.errors import Conflict
 

@@ -11,8 +11,8 @@ from typing import TypeVar
 
 from redis.asyncio import Redis
 
-from models.credit import Rating
-from models.credit_waivers import (
+from models.credit.scenes import Rating
+from models.credit.waivers import (
     BillStatus,
     CareBill,
     CreditDefault,
@@ -22,8 +22,8 @@ from models.credit_waivers import (
     DefaultStatus,
     WaiverStatus,
 )
-from models.organisations import Organisation
-from models.residents import Resident
+from models.identity.organisations import Organisation
+from models.identity.residents import Resident
 from services import paging
 from services.credit import accounts, events, ratings
 from services.credit.notices import CHINA

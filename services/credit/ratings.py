@@ -21,7 +21,7 @@ from integrations.credit.models import (
     Feedback,
     FeedbackReceipt,
 )
-from models.credit import CreditScene, Rating
+from models.credit.scenes import CreditScene, Rating
 
 log = logging.getLogger("palm.credit")
 

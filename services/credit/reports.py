@@ -15,7 +15,7 @@ from typing import Any
 from tortoise.transactions import in_transaction
 
 from integrations.credit.models import Feedback, FeedbackKind
-from models.credit_waivers import CreditDefault, DefaultStatus, EventKind
+from models.credit.waivers import CreditDefault, DefaultStatus, EventKind
 from models.jobs import OutboxMessage
 from services import jobs
 from services.credit import accounts, events

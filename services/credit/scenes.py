@@ -6,8 +6,8 @@ from dataclasses import asdict, dataclass
 
 from tortoise.transactions import in_transaction
 
-from models.credit import CreditScene, CreditSceneMerchant, Rating, SceneKind
-from models.organisations import Organisation
+from models.credit.scenes import CreditScene, CreditSceneMerchant, Rating, SceneKind
+from models.identity.organisations import Organisation
 from services.errors import NotFound
 
 

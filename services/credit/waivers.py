@@ -7,7 +7,7 @@ from datetime import datetime
 
 from tortoise.transactions import in_transaction
 
-from models.credit_waivers import (
+from models.credit.waivers import (
     BillStatus,
     CareBill,
     CreditDefault,
@@ -16,7 +16,7 @@ from models.credit_waivers import (
     EventKind,
     WaiverStatus,
 )
-from models.organisations import Organisation
+from models.identity.organisations import Organisation
 from services.credit import care, defaults, events
 from services.errors import Conflict, NotFound
 

@@ -17,7 +17,7 @@ from tortoise.transactions import in_transaction
 
 from integrations.base import PlatformError, PlatformUnavailable
 from integrations.hotline.models import CHASE_AFTER_HOURS, ActionReceipt, ErrCode
-from models.bot import ActionKind, ActionStatus, Ticket, TicketAction, TicketStatus
+from models.hotline.tickets import ActionKind, ActionStatus, Ticket, TicketAction, TicketStatus
 from services import jobs
 from services.deps import Deps
 from services.errors import Conflict

@@ -15,7 +15,7 @@ from tortoise.transactions import in_transaction
 from integrations.base import PlatformError, PlatformUnavailable
 from integrations.hotline.client import push_is_signed
 from integrations.hotline.models import ProgressEvent, ProgressPush
-from models.bot import Ticket, TicketEvent, TicketStatus
+from models.hotline.tickets import Ticket, TicketEvent, TicketStatus
 from services import jobs, notifications
 from services.bot import conversation
 from services.deps import Deps

@@ -15,7 +15,7 @@ from typing import Any
 from tortoise.transactions import in_transaction
 
 from integrations.hotline.models import MAX_CONTENT, ProgressEvent
-from models.bot import Ticket, TicketEvent
+from models.hotline.tickets import Ticket, TicketEvent
 from services import jobs
 from services.deps import Deps
 from services.errors import InvalidInput, NotFound

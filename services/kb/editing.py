@@ -8,7 +8,7 @@ from typing import Any
 from redis.asyncio import Redis
 from tortoise.transactions import in_transaction
 
-from models.bot import KbArticle
+from models.bot.kb import KbArticle
 from services.errors import NotFound
 from services.kb import store
 from services.kb.articles import Article

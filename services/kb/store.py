@@ -14,7 +14,7 @@ from functools import cache
 from redis.asyncio import Redis
 from tortoise.functions import Count, Max
 
-from models.bot import KbArticle
+from models.bot.kb import KbArticle
 from services.kb.articles import Article, from_mapping, load_dir
 from services.kb.index import Index
 

@@ -18,7 +18,7 @@ from typing import Any
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
-from models.medical import AccessAction, AccessLogEntry, AccessLogHead, AccessReason
+from models.medical.access_log import AccessAction, AccessLogEntry, AccessLogHead, AccessReason
 from services import paging
 from services.privacy import FieldCipher
 

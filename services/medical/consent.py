@@ -15,11 +15,12 @@ from typing import Literal
 
 from tortoise.transactions import in_transaction
 
-from models.medical import AccessAction, AccessReason, ConsentStatus, MedicalConsent
-from models.organisations import Organisation
-from models.residents import Resident
-from services.codes import online
-from services.codes.fields import Purpose, Subject
+from codes import online
+from codes.fields import Purpose, Subject
+from models.identity.organisations import Organisation
+from models.identity.residents import Resident
+from models.medical.access_log import AccessAction, AccessReason
+from models.medical.consents import ConsentStatus, MedicalConsent
 from services.errors import Conflict, NotFound, UpstreamUnavailable
 from services.medical import accesslog, cache
 from services.medical.gateway import Env

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from integrations.health.simdata import HOSPITALS
-from models.organisations import Organisation, OrganisationKind
+from integrations.health.sim.data import HOSPITALS
+from models.identity.organisations import Organisation, OrganisationKind
 from services.privacy import FieldCipher
 
 

@@ -6,9 +6,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from models.medical import AccessAction, AccessReason
-from models.organisations import Organisation
-from models.residents import Resident
+from models.identity.organisations import Organisation
+from models.identity.residents import Resident
+from models.medical.access_log import AccessAction, AccessReason
 from services.medical import accesslog
 from services.medical.gateway import Env
 from services.medical.readers import reader_for

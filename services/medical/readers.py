@@ -8,10 +8,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from integrations.simworld import IdType
-from models.medical import AccessAction, AccessReason
-from models.residents import Resident
-from services import delegations
-from services.delegations import Subject
+from models.identity.residents import Resident
+from models.medical.access_log import AccessAction, AccessReason
+from services.identity import delegations
+from services.identity.delegations import Subject
 from services.medical import accesslog
 from services.medical.gateway import Env, Gateway
 

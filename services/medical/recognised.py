@@ -13,9 +13,9 @@ from fhir.resources.R4B.bundle import Bundle
 
 from integrations.health.client import Query
 from integrations.health.fhir import RecordKind
-from models.medical import MedicalConsent
-from services import delegations
+from models.medical.consents import MedicalConsent
 from services.errors import NotFound, PermissionDenied
+from services.identity import delegations
 from services.medical import cache, mapping
 from services.medical.gateway import Answer, Env, Gateway
 from services.medical.readers import patient_id, reader_of

@@ -14,11 +14,12 @@ from typing import Any
 
 from tortoise.transactions import in_transaction
 
-from models.medical import AccessAction, AccessReason, ConsentStatus, MedicalConsent
-from services.codes import online, text
-from services.codes.errors import CodeRejected
-from services.codes.fields import Purpose, SubjectKind
-from services.codes.verify import verify_code
+from codes import online, text
+from codes.errors import CodeRejected
+from codes.fields import Purpose, SubjectKind
+from codes.verify import verify_code
+from models.medical.access_log import AccessAction, AccessReason
+from models.medical.consents import ConsentStatus, MedicalConsent
 from services.errors import Conflict, NotFound, PermissionDenied
 from services.medical import accesslog, recognised
 from services.medical.gateway import Env

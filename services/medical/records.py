@@ -19,8 +19,8 @@ from fhir.resources.R4B.bundle import Bundle
 
 from integrations.health.client import BinaryStream, Query
 from integrations.health.fhir import RecordKind
-from models.medical import AccessAction
-from models.residents import Resident
+from models.identity.residents import Resident
+from models.medical.access_log import AccessAction
 from services.errors import InvalidInput, NotFound
 from services.medical import accesslog, mapping
 from services.medical.gateway import Answer, Env, Gateway

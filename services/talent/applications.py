@@ -15,14 +15,14 @@ from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from integrations.talent.models import Qualification
-from models.residents import Resident
-from models.talent_applications import (
+from models.identity.residents import Resident
+from models.talent.applications import (
     ApplicationBasis,
     ApplicationKind,
     ApplicationStatus,
     TalentApplication,
 )
-from models.talent_cards import TalentCard, TalentTier
+from models.talent.cards import TalentCard, TalentTier
 from services.privacy import FieldCipher
 from services.talent import cards, errors, evidence, notices, rules
 from services.talent.clock import local_date

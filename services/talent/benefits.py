@@ -10,9 +10,9 @@ from tortoise.exceptions import IntegrityError
 from tortoise.expressions import Q
 from tortoise.queryset import QuerySet
 
-from models.organisations import Organisation, OrganisationKind
-from models.talent_benefits import QuotaPeriod, TalentBenefit, TalentQuotaUsage
-from models.talent_cards import CardKind, TalentCard, TalentTier
+from models.identity.organisations import Organisation, OrganisationKind
+from models.talent.benefits import QuotaPeriod, TalentBenefit, TalentQuotaUsage
+from models.talent.cards import CardKind, TalentCard, TalentTier
 from services import paging
 from services.errors import Conflict, InvalidInput, NotFound
 from services.talent.clock import local_date, period_key

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta, timezone
 
-from models.talent_benefits import QuotaPeriod
+from models.talent.benefits import QuotaPeriod
 
 BEIJING = timezone(timedelta(hours=8), "Asia/Shanghai")
 """China has one time zone and no daylight saving, so a fixed offset is exact."""

@@ -8,15 +8,15 @@ from __future__ import annotations
 
 from typing import Final, Protocol
 
-from models.talent_cards import TalentCard, TalentTier
-from services.codes import text
-from services.codes.errors import CodeRejected
-from services.codes.fields import Attributes, Purpose, Subject, Tier
-from services.codes.format import parse
-from services.codes.issue import Issuer
-from services.codes.keyring import Keyring
-from services.codes.online import IssuedCode, issue_online
-from services.codes.verify import VerifiedCode, verify_code
+from codes import text
+from codes.errors import CodeRejected
+from codes.fields import Attributes, Purpose, Subject, Tier
+from codes.format import parse
+from codes.issue import Issuer
+from codes.keyring import Keyring
+from codes.online import IssuedCode, issue_online
+from codes.verify import VerifiedCode, verify_code
+from models.talent.cards import TalentCard, TalentTier
 
 VALIDITY: Final = 120
 REFRESH: Final = 60
@@ -28,7 +28,7 @@ _TIERS: Final = {
 
 
 class CodeKeys(Protocol):
-    """Where issuer and keyring come from (``services.codes.snapshot.KeyCache``)."""
+    """Where issuer and keyring come from (``codes.snapshot.KeyCache``)."""
 
     async def issuer(self) -> Issuer: ...
 

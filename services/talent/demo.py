@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from models.organisations import Organisation
-from models.talent_benefits import QuotaPeriod, TalentBenefit
+from models.identity.organisations import Organisation
+from models.talent.benefits import QuotaPeriod, TalentBenefit
 from services.privacy import FieldCipher
 from services.talent import rules
 

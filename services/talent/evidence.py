@@ -22,7 +22,7 @@ from typing import Final
 from PIL import Image, ImageOps
 from tortoise.queryset import QuerySet
 
-from models.talent_applications import TalentApplication, TalentEvidence
+from models.talent.applications import TalentApplication, TalentEvidence
 from services import jobs
 from services.deps import Deps
 from services.privacy import FieldCipher

@@ -17,11 +17,11 @@ from tortoise.transactions import in_transaction
 from integrations.aishandong.models import Household, IdentityResult
 from integrations.base import PlatformError
 from integrations.simworld import IdType as PlatformIdType
-from models.residents import IdType, Resident
-from models.talent_cards import CardKind, CardStatus, FamilyRelation, TalentCard
-from services import idnumbers
+from models.identity.residents import IdType, Resident
+from models.talent.cards import CardKind, CardStatus, FamilyRelation, TalentCard
 from services.errors import InvalidInput
-from services.identity import id_number_hash
+from services.identity import idnumbers
+from services.identity.realname import id_number_hash
 from services.privacy import FieldCipher
 from services.talent import cards, errors, rules
 from services.talent.applications import identity_of

@@ -9,8 +9,8 @@ from typing import Any
 
 from tortoise.functions import Count
 
-from models.organisations import Organisation
-from models.talent_benefits import TalentBenefit, TalentRedemption
+from models.identity.organisations import Organisation
+from models.talent.benefits import TalentBenefit, TalentRedemption
 from services import paging
 from services.errors import InvalidInput
 from services.talent.clock import month_start

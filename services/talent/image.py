@@ -17,8 +17,8 @@ from typing import Final
 
 from PIL import Image, ImageDraw, ImageFont
 
-from models.talent_cards import TalentTier
-from services.codes import qr
+from codes import qr
+from models.talent.cards import TalentTier
 
 WIDTH, HEIGHT = 1012, 638  # ID-1 card proportions (85.6 × 54 mm) at 300 dpi
 _SYSTEM_FONTS: Final = (

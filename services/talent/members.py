@@ -2,7 +2,7 @@
 
 With a ``talent`` delegation a relative may follow the member's card (state, validity,
 benefits left, redemption history) and report it lost; its live code stays with the holder
-(``handlers.talent_card``): a code admits its holder in person, and a relative's own benefits
+(``handlers.talent.card``): a code admits its holder in person, and a relative's own benefits
 come with a family sub-card.
 """
 
@@ -11,8 +11,8 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from models.residents import Resident
-from services import delegations
+from models.identity.residents import Resident
+from services.identity import delegations
 from services.privacy import FieldCipher
 from services.talent import errors
 

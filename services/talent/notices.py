@@ -11,8 +11,8 @@ from datetime import UTC, datetime, timedelta
 
 from tortoise.transactions import in_transaction
 
-from models.talent_applications import ApplicationStatus, TalentApplication
-from models.talent_cards import CardKind, CardStatus, TalentCard, TalentTier
+from models.talent.applications import ApplicationStatus, TalentApplication
+from models.talent.cards import CardKind, CardStatus, TalentCard, TalentTier
 from services import jobs, notifications
 from services.deps import Deps
 from services.talent.cards import RENEWAL_DAYS

@@ -17,12 +17,12 @@ from typing import Any
 from tortoise.transactions import in_transaction
 
 from integrations.talent.models import Change
-from models.residents import IdType, Resident, ResidentStatus
-from models.talent_applications import ApplicationStatus, TalentApplication
-from models.talent_benefits import TalentScanCursor
+from models.identity.residents import IdType, Resident, ResidentStatus
+from models.talent.applications import ApplicationStatus, TalentApplication
+from models.talent.benefits import TalentScanCursor
 from services import jobs
 from services.deps import Deps
-from services.identity import id_number_hash
+from services.identity.realname import id_number_hash
 from services.talent import cards, notices, rules
 from services.talent.applications import identity_of
 from services.talent.clock import local_date

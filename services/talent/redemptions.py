@@ -20,11 +20,11 @@ from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
-from models.talent_benefits import TalentBenefit, TalentQuotaUsage, TalentRedemption
-from models.talent_cards import CardKind, CardStatus, TalentCard
-from services.codes import online
-from services.codes.errors import CodeRejected
-from services.codes.keyring import Keyring
+from codes import online
+from codes.errors import CodeRejected
+from codes.keyring import Keyring
+from models.talent.benefits import TalentBenefit, TalentQuotaUsage, TalentRedemption
+from models.talent.cards import CardKind, CardStatus, TalentCard
 from services.privacy import FieldCipher, mask_name
 from services.talent import benefits, codes, errors
 from services.talent.cards import check_usable

@@ -11,8 +11,8 @@ from tortoise.exceptions import IntegrityError
 from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
 
-from models.residents import Resident, ResidentStatus
-from models.talent_applications import (
+from models.identity.residents import Resident, ResidentStatus
+from models.talent.applications import (
     ApplicationBasis,
     ApplicationKind,
     ApplicationStatus,

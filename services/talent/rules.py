@@ -13,7 +13,7 @@ from datetime import date
 from typing import Literal
 
 from integrations.talent.models import TALENT_CLASSES, Qualification
-from models.talent_cards import TalentTier, TierRule
+from models.talent.cards import TalentTier, TierRule
 from services.talent import errors
 from services.talent.clock import add_years
 

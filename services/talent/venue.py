@@ -14,8 +14,8 @@ from typing import Any
 from tortoise.functions import Count
 from tortoise.queryset import QuerySet
 
-from models.talent_benefits import TalentRedemption
-from models.talent_cards import CardKind
+from models.talent.benefits import TalentRedemption
+from models.talent.cards import CardKind
 from services import paging
 from services.privacy import FieldCipher, mask_name
 from services.talent.clock import BEIJING, day_bounds

@@ -7,8 +7,8 @@ import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from models.talent_cards import CardStatus, TalentCard
-from services.codes.online import IssuedCode
+from codes.online import IssuedCode
+from models.talent.cards import CardStatus, TalentCard
 from services.privacy import FieldCipher, mask_name
 from services.talent import benefits, cards, codes, errors, image, rules
 from services.talent.clock import local_date

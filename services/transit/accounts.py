@@ -12,13 +12,13 @@ from datetime import date, datetime
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
+from codes import revocations
+from codes.fields import Purpose, Subject
 from models.codes import RevocationReason
-from models.residents import Resident
-from models.transit_accounts import AccountStatus, PaymentMethod, TransitAccount
-from services import delegations
-from services.codes import revocations
-from services.codes.fields import Purpose, Subject
+from models.identity.residents import Resident
+from models.transit.accounts import AccountStatus, PaymentMethod, TransitAccount
 from services.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from services.identity import delegations
 from services.privacy import FieldCipher
 
 TERMS_VERSION = "2026-01"

@@ -14,8 +14,8 @@ from datetime import date
 
 from redis.asyncio import Redis
 
-from models.transit_accounts import TransitAccount
-from models.transit_cards import CardState, SpecialCard
+from models.transit.accounts import TransitAccount
+from models.transit.cards import CardState, SpecialCard
 
 TTL_SECONDS = 30
 _KEY = "palm:transit:ride:"

@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 from integrations.base import PlatformError
-from models.residents import Resident
-from models.transit_accounts import TransitAccount
-from models.transit_cards import CardKind, CardState, SpecialCard
+from models.identity.residents import Resident
+from models.transit.accounts import TransitAccount
+from models.transit.cards import CardKind, CardState, SpecialCard
 from services.deps import Deps
 from services.errors import PermissionDenied, UpstreamUnavailable
 from services.transit import accounts, cache, eligibility, fares

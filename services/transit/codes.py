@@ -13,12 +13,12 @@ from datetime import UTC, date, datetime, time
 
 from redis.asyncio import Redis
 
-from models.delegations import Delegation, DelegationStatus
-from services import residents
-from services.codes import issue, online, snapshot
-from services.codes.fields import Attributes, Purpose, Subject
-from services.codes.signing import Algorithm
+from codes import issue, online, snapshot
+from codes.fields import Attributes, Purpose, Subject
+from codes.signing import Algorithm
+from models.identity.delegations import Delegation, DelegationStatus
 from services.errors import InvalidInput
+from services.identity import residents
 from services.privacy import FieldCipher
 from services.transit import accounts, cache, fares
 

@@ -14,7 +14,7 @@ from typing import Literal
 from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
 
-from models.transit_trips import ConflictStatus, Tap, TapConflict, TapState
+from models.transit.trips import ConflictStatus, Tap, TapConflict, TapState
 from services import jobs
 from services.errors import Conflict, NotFound
 from services.transit.listing import Listing, Row, within_days

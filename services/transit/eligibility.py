@@ -10,10 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from codes.fields import Group
 from integrations.aishandong.models import Licence
 from integrations.simworld_licences import LicenceKind
-from models.transit_cards import CardKind
-from services.codes.fields import Group
+from models.transit.cards import CardKind
 from services.transit import fares
 from services.transit.accounts import age_on
 

@@ -11,8 +11,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, timezone
 
-from models.transit_fares import FareClass, FareClassRate, LineFare, TransferRule, TransitLine
-from services.codes.fields import Group
+from codes.fields import Group
+from models.transit.fares import FareClass, FareClassRate, LineFare, TransferRule, TransitLine
 from services.errors import InvalidInput, NotFound
 
 WEIHAI = timezone(timedelta(hours=8), "Asia/Shanghai")

@@ -7,8 +7,8 @@ Both go through WeChat Pay with an out_trade_no of their own; the result is appl
 from __future__ import annotations
 
 from integrations.wechatpay.models import PaymentRequest, WeChatPayError
-from models.residents import Resident
-from models.transit_accounts import (
+from models.identity.residents import Resident
+from models.transit.accounts import (
     PaymentKind,
     PaymentMethod,
     PaymentStatus,

@@ -16,14 +16,14 @@ from typing import Any
 
 from tortoise.transactions import in_transaction
 
-from models.transit_accounts import AccountStatus, PaymentMethod, TransitAccount
-from models.transit_trips import Tap, TapState, Trip, TripStatus
+from codes import text
+from codes.errors import CodeRejected
+from codes.fields import Purpose
+from codes.keyring import Keyring
+from codes.verify import VerifiedCode, verify_code
+from models.transit.accounts import AccountStatus, PaymentMethod, TransitAccount
+from models.transit.trips import Tap, TapState, Trip, TripStatus
 from services import jobs
-from services.codes import text
-from services.codes.errors import CodeRejected
-from services.codes.fields import Purpose
-from services.codes.keyring import Keyring
-from services.codes.verify import VerifiedCode, verify_code
 from services.deps import Deps
 from services.transit import accounts, cache, fares
 from services.transit.codes import key_cache

@@ -10,8 +10,8 @@ from datetime import date
 
 from tortoise.queryset import QuerySet
 
-from models.transit_accounts import AccountStatus, PaymentMethod, TransitAccount
-from models.transit_cards import CardKind, CardState, SpecialCard
+from models.transit.accounts import AccountStatus, PaymentMethod, TransitAccount
+from models.transit.cards import CardKind, CardState, SpecialCard
 from services.transit import fares
 from services.transit.listing import Listing, Row, within_days
 

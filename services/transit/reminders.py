@@ -6,8 +6,8 @@ from datetime import datetime, timedelta
 
 from tortoise.transactions import in_transaction
 
-from models.transit_accounts import AccountStatus, TransitAccount
-from models.transit_cards import CardKind, CardState, SpecialCard
+from models.transit.accounts import AccountStatus, TransitAccount
+from models.transit.cards import CardKind, CardState, SpecialCard
 from services import notifications
 from services.transit import eligibility, fares
 

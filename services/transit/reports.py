@@ -12,8 +12,8 @@ from typing import Any
 from tortoise.expressions import Q
 from tortoise.functions import Count, Sum
 
-from models.transit_cards import SpecialCard
-from models.transit_trips import Tap, TapConflict, TapState, Trip
+from models.transit.cards import SpecialCard
+from models.transit.trips import Tap, TapConflict, TapState, Trip
 from services import paging
 from services.transit.fares import WEIHAI
 

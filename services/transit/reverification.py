@@ -22,13 +22,7 @@ from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
 from integrations.base import PlatformUnavailable
-from models.transit_cards import (
-    CardKind,
-    CardState,
-    CheckOutcome,
-    ReverificationRun,
-    SpecialCard,
-)
+from models.transit.cards import CardKind, CardState, CheckOutcome, ReverificationRun, SpecialCard
 from services import jobs
 from services.deps import Deps
 from services.errors import UpstreamUnavailable

@@ -16,13 +16,7 @@ from datetime import date, datetime
 from tortoise.expressions import F
 from tortoise.queryset import QuerySet
 
-from models.transit_cards import (
-    CardCheck,
-    CardKind,
-    CheckOutcome,
-    ReverificationRun,
-    RunStatus,
-)
+from models.transit.cards import CardCheck, CardKind, CheckOutcome, ReverificationRun, RunStatus
 from services.transit.listing import Listing, Row, within_days
 
 

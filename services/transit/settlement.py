@@ -17,14 +17,14 @@ from tortoise.functions import Sum
 from tortoise.transactions import in_transaction
 
 from integrations.wechatpay.models import Transaction
-from models.transit_accounts import (
+from models.transit.accounts import (
     PaymentKind,
     PaymentMethod,
     PaymentStatus,
     TransitAccount,
     TransitPayment,
 )
-from models.transit_trips import Trip, TripStatus
+from models.transit.trips import Trip, TripStatus
 from services import jobs, notifications
 from services.deps import Deps
 from services.transit import accounts, cache, fares

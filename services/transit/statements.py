@@ -8,7 +8,7 @@ from datetime import date
 
 from tortoise.functions import Count, Sum
 
-from models.transit_trips import Trip, TripStatus
+from models.transit.trips import Trip, TripStatus
 from services.paging import Page, page
 
 

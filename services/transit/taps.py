@@ -18,9 +18,9 @@ from typing import Any
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
-from models.transit_trips import Tap, TapConflict, TapState
+from models.transit.trips import Tap, TapConflict, TapState
 from services import jobs
-from services.devices import DevicePrincipal
+from services.identity.devices import DevicePrincipal
 
 MAX_BATCH = 2000
 CONTENT = ("code", "line", "vehicle", "stop", "tapped_at", "shown_result")

@@ -11,7 +11,7 @@ import pytest
 import xmltodict
 from aiohttp.test_utils import TestClient
 
-from models.residents import Resident
+from models.identity.residents import Resident
 from palm.settings import Settings
 from tests.bot.conftest import WeChat, text_xml
 from tests.helpers import problem, run_jobs, sim
@@ -27,7 +27,7 @@ def settings(base_settings: Settings, request: pytest.FixtureRequest) -> Setting
 
 
 async def _owes(openid: str, fen: int) -> None:
-    from models.transit_accounts import PaymentMethod, TransitAccount
+    from models.transit.accounts import PaymentMethod, TransitAccount
 
     resident = await Resident.get(openid=openid)
     await TransitAccount.create(
@@ -107,7 +107,7 @@ async def test_a_forged_sender_in_plain_mode_gets_no_status_back(
     assert "工单号" in await wechat.say(resident_openid, "匿名", mode="plain")
     status = await wechat.say(resident_openid, "工单进度", mode="plain")
     assert "WH" not in status
-    from models.bot import Ticket
+    from models.hotline.tickets import Ticket
 
     assert not await Ticket.filter(resident__openid=resident_openid).exists()
 

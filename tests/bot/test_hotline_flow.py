@@ -76,7 +76,7 @@ async def test_consent_decides_whether_a_phone_goes_to_the_platform(
     second = await _platform_ticket(client, called)
     assert first["externalId"] == anonymous
     assert second["externalId"] == called
-    from models.bot import Ticket
+    from models.hotline.tickets import Ticket
 
     assert (await Ticket.get(number=anonymous)).consent is False
     row = await Ticket.get(number=called)
@@ -207,7 +207,7 @@ async def test_a_risky_note_is_never_sent(client: TestClient, wechat: WeChat) ->
     )
     await run_jobs(client)
     assert not any("赌博" in t for t in await _custom_texts(client, "o-hotline-6"))
-    from models.bot import CustomMessage, CustomMessageStatus
+    from models.bot.messages import CustomMessage, CustomMessageStatus
 
     blocked = await CustomMessage.get(key=f"ticket:{number}:2")
     assert blocked.status == CustomMessageStatus.BLOCKED
@@ -218,7 +218,7 @@ async def test_a_lost_push_is_caught_up_by_the_reconciler(
 ) -> None:
     from datetime import UTC, datetime, timedelta
 
-    from models.bot import Ticket, TicketStatus
+    from models.hotline.tickets import Ticket, TicketStatus
     from services.hotline import progress
 
     number = await _file(wechat, "o-hotline-7", "我要反映 小区电梯经常停运", "匿名")

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from aiohttp.test_utils import TestClient
 
-from models.residents import Resident
+from models.identity.residents import Resident
 from services.bot.status import Registry
 from tests.bot.conftest import WeChat
 
@@ -41,8 +41,8 @@ async def test_a_resident_gets_their_status_lines(
     assert "没有进行中的免押" in await wechat.say(resident_openid, "免押")
     assert "You have no talent card yet." in await wechat.say(resident_openid, "talent card")
 
-    from models.talent_cards import TalentCard, TalentTier
-    from models.transit_accounts import PaymentMethod, TransitAccount
+    from models.talent.cards import TalentCard, TalentTier
+    from models.transit.accounts import PaymentMethod, TransitAccount
 
     await TransitAccount.create(
         rider_hash=uuid.uuid4().hex,

@@ -9,7 +9,7 @@ from typing import Any
 from aiohttp.test_utils import TestClient
 
 from integrations.simworld import PERSONAS, openid_for
-from models.residents import Resident
+from models.identity.residents import Resident
 from palm import keys
 from services.credit import reports
 from tests.helpers import bearer, login, sim

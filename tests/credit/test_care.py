@@ -7,7 +7,7 @@ from typing import Any
 
 from aiohttp.test_utils import TestClient
 
-from models.organisations import Organisation
+from models.identity.organisations import Organisation
 from palm import keys
 from services.credit import desk
 from tests.credit.support import days_pass, headers, messages_to, waived

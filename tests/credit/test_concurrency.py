@@ -6,7 +6,7 @@ import asyncio
 
 from aiohttp.test_utils import TestClient
 
-from models.credit_waivers import CreditWaiver, CreditWaiverEvent, EventKind
+from models.credit.waivers import CreditWaiver, CreditWaiverEvent, EventKind
 from tests.credit.support import code, grant, headers, policy
 
 LIMIT, AMOUNT, GRANTS = 1000, 90, 50

@@ -7,7 +7,7 @@ from typing import Any
 
 from aiohttp.test_utils import TestClient
 
-from models.credit_waivers import CreditDefault
+from models.credit.waivers import CreditDefault
 from models.jobs import OutboxMessage
 from palm import keys
 from services import jobs

@@ -6,7 +6,7 @@ from typing import Any
 
 from aiohttp.test_utils import TestClient
 
-from models.credit_waivers import CreditPayment, CreditWaiverEvent, EventKind
+from models.credit.waivers import CreditPayment, CreditWaiverEvent, EventKind
 from tests.credit.support import grant, headers, messages_to, resident_of
 from tests.helpers import problem, sim
 

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from aiohttp.test_utils import TestClient
 
-from models.credit_waivers import CreditWaiver
+from models.credit.waivers import CreditWaiver
 from tests.credit.support import days_pass, headers, waived
 from tests.helpers import problem, run_jobs
 

@@ -10,7 +10,7 @@ from typing import Any
 from aiohttp.test_utils import TestClient
 
 from integrations.credit.models import RATINGS
-from integrations.credit.simdata import EVALUATIONS
+from integrations.credit.sim.data import EVALUATIONS
 from integrations.simworld import PEOPLE
 from palm import keys
 from tests.credit.support import code, days_pass, headers

@@ -7,7 +7,7 @@ from typing import Any
 
 from aiohttp.test_utils import TestClient
 
-from models.credit_waivers import CreditDefault, CreditPayment
+from models.credit.waivers import CreditDefault, CreditPayment
 from services.credit import payments
 from tests.credit.support import days_pass, feedback, headers, waived
 from tests.helpers import problem, run_jobs, sim

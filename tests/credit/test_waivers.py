@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp.test_utils import TestClient
 
-from models.credit_waivers import CreditWaiver
+from models.credit.waivers import CreditWaiver
 from tests.credit.support import (
     code,
     grant,

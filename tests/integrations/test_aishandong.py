@@ -7,7 +7,7 @@ from dataclasses import replace
 import pytest
 
 from integrations.aishandong import AiShandongClient
-from integrations.aishandong.simulator import create_simulator
+from integrations.aishandong.sim.server import create_simulator
 from integrations.base import PlatformError
 from integrations.simworld import PEOPLE, PERSONAS, gb11643_check_digit
 from tests.integrations.conftest import AISHANDONG, RecordingObserver, Serve, Sim

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from integrations.aishandong import AiShandongClient, ErrCode, HouseholdMember
-from integrations.aishandong.simulator import create_simulator
+from integrations.aishandong.sim.server import create_simulator
 from integrations.base import PlatformError
 from integrations.simworld import PEOPLE, PERSONAS, gb11643_check_digit
 from integrations.simworld_licences import LICENCE_KINDS

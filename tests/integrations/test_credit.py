@@ -9,7 +9,7 @@ import pytest
 
 from integrations.base import Platform, PlatformError, PlatformUnavailable
 from integrations.credit import CreditClient, CreditIdentity, Feedback
-from integrations.credit.simulator import create_simulator
+from integrations.credit.sim.server import create_simulator
 from integrations.simworld import PEOPLE, PERSONAS
 from tests.integrations.conftest import RecordingObserver, Serve, Sim
 

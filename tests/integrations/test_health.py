@@ -16,8 +16,8 @@ from fhir.resources.R4B.operationoutcome import OperationOutcome
 from integrations.base import Platform, PlatformUnavailable
 from integrations.health.client import HealthClient, HealthError, Query
 from integrations.health.fhir import BASE_PATH, FHIR_JSON
-from integrations.health.simdata import HISTORY, HOSPITALS
-from integrations.health.simulator import create_simulator
+from integrations.health.sim.data import HISTORY, HOSPITALS
+from integrations.health.sim.server import create_simulator
 from integrations.signing import signed_headers
 from integrations.simworld import PEOPLE
 from tests.integrations.conftest import RecordingObserver, Serve, Sim

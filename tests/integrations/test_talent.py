@@ -10,7 +10,7 @@ import pytest
 from integrations.base import Platform, PlatformError, PlatformUnavailable
 from integrations.simworld import PERSONAS
 from integrations.talent import TalentClient
-from integrations.talent.simulator import create_simulator
+from integrations.talent.sim.server import create_simulator
 from tests.integrations.conftest import RecordingObserver, Serve, Sim
 
 TALENT_PLATFORM = Platform("talent", "embedded", "palm-test", "talent-test-secret", timeout=2.0)

@@ -12,7 +12,7 @@ from aiohttp import web
 from integrations.base import PlatformUnavailable
 from integrations.simworld import PERSONAS, openid_for, unionid_for
 from integrations.wechat import ErrCode, WeChatClient, WeChatError
-from integrations.wechat.simulator import create_simulator
+from integrations.wechat.sim.server import create_simulator
 from tests.integrations.conftest import WECHAT, RecordingObserver, Serve, Sim
 
 

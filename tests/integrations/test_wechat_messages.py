@@ -8,8 +8,8 @@ import pytest
 
 from integrations.simworld import openid_for
 from integrations.wechat import ErrCode, WeChatClient, WeChatError
-from integrations.wechat.simoutbox import REVIEW_WORDS, RISKY_WORDS
-from integrations.wechat.simulator import create_simulator
+from integrations.wechat.sim.outbox import REVIEW_WORDS, RISKY_WORDS
+from integrations.wechat.sim.server import create_simulator
 from tests.integrations.conftest import WECHAT, RecordingObserver, Serve, Sim
 
 ELDER = openid_for(WECHAT.app_id, "elder")

@@ -16,7 +16,7 @@ from wechatpy.exceptions import InvalidAppIdException
 from integrations.simworld import PEOPLE, RELATIVES, openid_for, unionid_for
 from integrations.wechat import EncryptedDataError, WeChatClient, decrypt_phone_number
 from integrations.wechat.crypto import decrypt_open_data, encrypt_open_data
-from integrations.wechat.simulator import create_simulator
+from integrations.wechat.sim.server import create_simulator
 from tests.integrations.conftest import WECHAT, Serve, Sim
 
 

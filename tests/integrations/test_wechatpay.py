@@ -12,7 +12,7 @@ from integrations.wechatpay import crypto
 from integrations.wechatpay.client import WeChatPayClient
 from integrations.wechatpay.keys import development_keys, simulator_keys
 from integrations.wechatpay.models import CallbackRejected, WeChatPayError
-from integrations.wechatpay.simulator import create_simulator
+from integrations.wechatpay.sim.server import create_simulator
 from tests.integrations.conftest import RecordingObserver, Serve, Sim
 
 WECHATPAY = Platform("wechatpay", "embedded", "1900000109", "wechatpay-test-secret", timeout=2.0)

@@ -8,7 +8,7 @@ import asyncio
 import pytest
 from aiohttp.test_utils import TestClient
 
-from models.medical import AccessLogEntry
+from models.medical.access_log import AccessLogEntry
 from palm import keys
 from palm.cli_medical import add_commands
 from palm.settings import Settings

@@ -18,7 +18,7 @@ from aiohttp.test_utils import TestClient
 
 from integrations.health.client import HealthError, Query
 from integrations.simworld import PEOPLE
-from models.residents import Resident
+from models.identity.residents import Resident
 from palm import keys
 from palm.settings import Settings
 from services.errors import InvalidInput

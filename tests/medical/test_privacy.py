@@ -10,7 +10,7 @@ from aiohttp.test_utils import TestClient
 from redis.asyncio import Redis
 from tortoise import Tortoise
 
-from integrations.health.simdata import HISTORY, ITEMS, Imaging
+from integrations.health.sim.data import HISTORY, ITEMS, Imaging
 from palm import keys
 from services.medical import cache
 from tests.helpers import bearer, login, run_jobs

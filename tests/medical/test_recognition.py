@@ -7,8 +7,8 @@ from typing import Any
 
 from aiohttp.test_utils import TestClient
 
-from models.medical import MedicalConsent
-from models.residents import Resident
+from models.identity.residents import Resident
+from models.medical.consents import MedicalConsent
 from palm import keys
 from services.medical import consent
 from services.medical.gateway import Env

@@ -7,7 +7,7 @@ import uuid
 from aiohttp.test_utils import TestClient
 from fhir.resources.R4B.bundle import Bundle
 
-from integrations.health.simdata import HISTORY
+from integrations.health.sim.data import HISTORY
 from integrations.simworld import PEOPLE
 from tests.helpers import bearer, login, problem
 from tests.medical.conftest import Reader, ReaderFactory

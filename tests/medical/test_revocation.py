@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from aiohttp.test_utils import TestClient
 
-from models.medical import MedicalConsent
+from models.medical.consents import MedicalConsent
 from palm import keys
 from palm.settings import Settings
 from services.medical.config import MedicalConfig

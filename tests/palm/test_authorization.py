@@ -15,12 +15,12 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from integrations.simworld import PEOPLE
-from models.delegations import Delegation
+from models.identity.delegations import Delegation
 from palm import keys
 from palm.api import Operation
-from services import devices
-from services.delegations import SCOPES
 from services.demo import device_key_path
+from services.identity import devices
+from services.identity.delegations import SCOPES
 from tests.helpers import bearer, login
 
 ROLES = {  # caller → the roles a session of theirs holds

@@ -7,7 +7,7 @@ import asyncio
 import pytest
 from aiohttp.test_utils import TestClient
 
-from models.residents import Grant
+from models.identity.residents import Grant
 from palm.cli import main
 from palm.settings import Settings
 from tests.helpers import bearer, login

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp.test_utils import TestClient
 
-from models.residents import Resident
+from models.identity.residents import Resident
 from palm import keys
 from tests.helpers import bearer, login, problem
 

@@ -8,7 +8,7 @@ import pytest
 from aiohttp.test_utils import TestClient
 from pydantic import ValidationError
 
-from models.organisations import Organisation, OrganisationKind
+from models.identity.organisations import Organisation, OrganisationKind
 from palm.lists import PagedDayRange
 from services import paging
 from services.errors import InvalidInput, ValidationFailed

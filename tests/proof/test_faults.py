@@ -22,9 +22,9 @@ from taskiq.exceptions import SendTaskError
 from tortoise.transactions import in_transaction
 
 from integrations.simworld import openid_for
-from integrations.wechat.simulator import create_simulator
+from integrations.wechat.sim.server import create_simulator
+from models.identity.residents import Resident
 from models.notifications import Notification
-from models.residents import Resident
 from palm import keys
 from palm.settings import Settings
 from services import notifications
@@ -118,6 +118,8 @@ async def test_postgres_outage_answers_503_recovers_and_keeps_confirmed_writes(
                 aiohttp.ClientSession(str(wechat_sim.make_url(""))) as sim,
             ):
                 await _outage_and_recovery(app, sim, cluster)
+        except AssertionError as exc:
+            raise AssertionError(f"{exc}\n--- palm serve said:\n{server.output()[-6000:]}") from exc
         finally:
             server.stop()
 

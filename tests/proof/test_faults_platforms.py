@@ -11,9 +11,9 @@ from aiohttp.test_utils import TestClient
 from tortoise.transactions import in_transaction
 
 from integrations.simworld import openid_for
+from models.identity.residents import Resident
 from models.jobs import OutboxMessage
 from models.notifications import Notification
-from models.residents import Resident
 from palm import keys
 from palm.app import create_app
 from palm.settings import Settings

@@ -23,8 +23,8 @@ from integrations.simworld import PEOPLE
 from palm import keys
 from palm.api import Operation
 from palm.logs import JsonFormatter, MaskingFilter
-from services import devices
 from services.demo import LOGIN_PERSONAS
+from services.identity import devices
 from services.privacy import mask_name
 from tests.helpers import bearer, login
 from tests.palm.test_authorization import _device_key

@@ -14,7 +14,7 @@ import aiohttp
 import pytest
 from aiohttp.test_utils import TestServer
 
-from integrations.wechat.simulator import create_simulator
+from integrations.wechat.sim.server import create_simulator
 from palm.settings import Settings
 from tests.proof.procs import HOST, PalmServer, create_schema, palm_env, wait_port
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from aiohttp.test_utils import TestClient
 
-from models.talent_cards import TalentCard
+from models.talent.cards import TalentCard
 from services.talent import notices
 from services.talent.clock import local_date
 from tests.helpers import problem, run_jobs

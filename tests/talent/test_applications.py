@@ -281,7 +281,7 @@ async def test_concurrent_applications_issue_one_card(
 async def test_unattached_evidence_is_purged_after_a_day(
     client: TestClient, resident: dict[str, str]
 ) -> None:
-    from models.talent_applications import TalentEvidence
+    from models.talent.applications import TalentEvidence
     from palm import keys
     from services.talent import evidence
 

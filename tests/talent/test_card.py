@@ -10,11 +10,11 @@ from typing import Any
 from aiohttp.test_utils import TestClient
 from tortoise.transactions import in_transaction
 
+from codes import qr, snapshot, text
+from codes.fields import Purpose, Subject, Tier
+from codes.verify import verify_code
 from integrations.simworld import PEOPLE
-from models.talent_cards import CardStatus, TalentCard
-from services.codes import qr, snapshot, text
-from services.codes.fields import Purpose, Subject, Tier
-from services.codes.verify import verify_code
+from models.talent.cards import CardStatus, TalentCard
 from services.talent import cards
 from tests.helpers import make_id_number, problem
 from tests.talent.support import card_code, redeem, relative, set_record
@@ -228,7 +228,7 @@ async def test_someone_elses_sub_card_is_not_found(
 async def test_closing_the_account_ends_the_card_and_its_sub_cards(
     client: TestClient, talent: dict[str, str], gatekeeper: dict[str, str]
 ) -> None:
-    """The hook ``services.residents.close`` is to call inside its transaction."""
+    """The hook ``services.identity.residents.close`` is to call inside its transaction."""
     card = await _gold(client, talent)
     sub = await (await client.post(FAMILY, json=await _spouse(client), headers=talent)).json()
     shown = [await card_code(client, talent), await card_code(client, talent, sub["id"])]

@@ -8,7 +8,7 @@ import asyncio
 import pytest
 from aiohttp.test_utils import TestClient
 
-from models.talent_applications import TalentEvidence
+from models.talent.applications import TalentEvidence
 from palm.settings import RateLimits, Settings
 from services.ratelimit import Limit
 from services.talent.evidence import MAX_UNATTACHED

@@ -9,12 +9,12 @@ from datetime import date
 import pytest
 from PIL import Image
 
-from models.talent_cards import TalentTier
-from services.codes import qr
-from services.codes.fields import Attributes, Purpose, Subject
-from services.codes.issue import Issuer
-from services.codes.online import issue_online
-from services.codes.signing import Algorithm, generate
+from codes import qr
+from codes.fields import Attributes, Purpose, Subject
+from codes.issue import Issuer
+from codes.online import issue_online
+from codes.signing import Algorithm, generate
+from models.talent.cards import TalentTier
 from services.talent import image
 
 CODE = issue_online(

@@ -11,7 +11,7 @@ import pytest
 from aiohttp.test_utils import TestClient
 
 from integrations.simworld import PEOPLE
-from models.talent_benefits import TalentRedemption
+from models.talent.benefits import TalentRedemption
 from services.talent.clock import local_date
 from tests.helpers import bearer, login, problem
 from tests.talent.support import REDEMPTIONS, card_code, picture, redeem, upload

@@ -8,8 +8,8 @@ from typing import Any
 
 from aiohttp.test_utils import TestClient
 
-from models.talent_benefits import TalentQuotaUsage, TalentRedemption
-from models.talent_cards import TalentCard
+from models.talent.benefits import TalentQuotaUsage, TalentRedemption
+from models.talent.cards import TalentCard
 from services.talent.clock import local_date
 from tests.helpers import bearer, login, problem
 from tests.talent.support import REDEMPTIONS, card_code, redeem

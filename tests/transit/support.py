@@ -13,13 +13,13 @@ from aiohttp.test_utils import TestClient
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
+from codes.document import open_document
+from codes.keyring import Keyring
 from integrations.simworld import openid_for
-from models.devices import Device, DeviceKind
+from models.identity.devices import Device, DeviceKind
 from palm import keys
-from services import devices
-from services.codes.document import open_document
-from services.codes.keyring import Keyring
 from services.demo import device_key_path
+from services.identity import devices
 from tests.helpers import bearer, login, run_jobs
 
 

@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 
 from aiohttp.test_utils import TestClient
 
-from models.delegations import Delegation
+from models.identity.delegations import Delegation
 from tests.helpers import bearer, login, problem
 from tests.transit.support import open_account, ride_code
 

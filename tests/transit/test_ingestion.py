@@ -10,7 +10,7 @@ import sys
 from aiohttp.test_utils import TestClient
 
 from models.jobs import OutboxMessage
-from models.transit_trips import Tap
+from models.transit.trips import Tap
 from palm import keys
 from tests.transit.support import tap, upload
 
@@ -20,10 +20,10 @@ UPLOADER = f"""
 import asyncio, sys
 from datetime import UTC, datetime
 from tortoise.context import TortoiseContext
-from models.devices import Device
+from models.identity.devices import Device
 from palm import storage
 from palm.settings import Settings
-from services.devices import DevicePrincipal
+from services.identity.devices import DevicePrincipal
 from services.transit import pricing, taps  # pricing: the job taps queue
 
 async def main():

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp.test_utils import TestClient
 
-from models.transit_accounts import TransitPayment
+from models.transit.accounts import TransitPayment
 from tests.helpers import sim
 from tests.transit.support import open_account, ride_code, tap, trips, upload
 

@@ -6,9 +6,9 @@ import time
 
 from aiohttp.test_utils import TestClient
 
-from services.codes import text
-from services.codes.device import Device
-from services.codes.validator import OfflineValidator
+from codes import text
+from codes.device import Device
+from codes.validator import OfflineValidator
 from tests.helpers import bearer, login, sim
 from tests.transit.support import (
     as_bus,

@@ -8,7 +8,7 @@ from aiohttp.test_utils import TestClient
 
 from integrations.simworld import PERSONAS
 from models.notifications import Notification
-from models.transit_cards import SpecialCard
+from models.transit.cards import SpecialCard
 from tests.helpers import bearer, login, problem, run_jobs, sim
 from tests.transit.support import open_account, ride_code
 

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta, timezone
 
 from aiohttp.test_utils import TestClient
 
-from models.transit_trips import Tap, TapConflict
+from models.transit.trips import Tap, TapConflict
 from tests.helpers import bearer, login, problem, run_jobs
 from tests.transit.support import open_account, ride_code, tap, trips, upload, validator
 

@@ -1,0 +1,1 @@
+"""The simulator of this platform: enforces its signing and errors over loopback."""

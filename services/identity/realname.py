@@ -1,0 +1,151 @@
+"""Real-name verification and phone binding: the facts every other service builds on."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any, Protocol
+
+from tortoise.exceptions import IntegrityError
+from wechatpy.crypto import WeChatWxaCrypto
+from wechatpy.exceptions import InvalidAppIdException
+
+from integrations.aishandong.models import IdentityResult
+from integrations.simworld import IdType as PlatformIdType
+from integrations.wechat.client import WeChatError
+from integrations.wechat.models import PhoneInfo
+from models.identity.residents import IdType, Resident
+from services.errors import Conflict, InvalidInput
+from services.identity import idnumbers
+from services.identity.wechat_token import AccessTokenHolder
+from services.privacy import FieldCipher
+
+
+def id_number_hash(cipher: FieldCipher, id_type: str, number: str) -> str:
+    """The keyed look-up hash of a document number (one account per document)."""
+    return cipher.lookup_hash(f"{id_type}:{number}", field="id_number")
+
+
+class IdentityChecker(Protocol):
+    async def verify_identity(
+        self, name: str, id_type: PlatformIdType, id_number: str
+    ) -> IdentityResult: ...
+
+
+class PhoneSource(Protocol):
+    async def get_phone_number(self, access_token: str, code: str) -> PhoneInfo: ...
+
+
+async def verify_real_name(
+    resident: Resident,
+    *,
+    name: str,
+    id_type: IdType,
+    id_number: str,
+    nationality: str | None,
+    checker: IdentityChecker,
+    cipher: FieldCipher,
+    today: date,
+) -> Resident:
+    """Check the number locally, then with 爱山东; bind it to this resident (one account each)."""
+    parsed = idnumbers.parse(id_type, id_number, today=today)
+    id_hash = id_number_hash(cipher, id_type, parsed.number)
+    if resident.verified_at is not None:
+        if resident.id_number_hash == id_hash:
+            return resident  # the same verification again: nothing to do
+        raise Conflict(
+            "already_verified",
+            "您已完成实名认证，如需更换请联系客服。",
+            "This account is already verified with another document.",
+        )
+    if await Resident.filter(id_number_hash=id_hash).exclude(id=resident.id).exists():
+        raise _bound_elsewhere()
+    verdict = await checker.verify_identity(name, id_type.value, parsed.number)
+    if verdict.result != "match":
+        raise InvalidInput(
+            f"identity_{verdict.result}",
+            "姓名与证件号码不一致，请核对后重试。"
+            if verdict.result == "mismatch"
+            else "未查询到该证件信息，请核对后重试。",
+            "The name does not match the document number."
+            if verdict.result == "mismatch"
+            else "No such document is on record.",
+        )
+    resident.name_enc = cipher.encrypt(name, field="name")
+    resident.id_type = id_type
+    resident.id_number_enc = cipher.encrypt(parsed.number, field="id_number")
+    resident.id_number_hash = id_hash
+    resident.birth_date = parsed.birth_date
+    resident.sex = parsed.sex
+    resident.nationality = "CHN" if id_type == IdType.ID_CARD else nationality
+    resident.verified_at = datetime.now(UTC)
+    try:
+        await resident.save()
+    except IntegrityError:  # a concurrent verification of the same number won the race
+        raise _bound_elsewhere() from None
+    return resident
+
+
+def _bound_elsewhere() -> Conflict:
+    return Conflict(
+        "id_number_bound",
+        "该证件已绑定其他账户。如非本人操作，请联系 12345。",
+        "This document is already bound to another account. If that was not you, call 12345.",
+    )
+
+
+async def bind_phone_by_code(
+    resident: Resident,
+    code: str,
+    *,
+    tokens: AccessTokenHolder,
+    wechat: PhoneSource,
+    cipher: FieldCipher,
+) -> Resident:
+    """Bind the phone number behind a one-time ``getPhoneNumber`` code."""
+
+    async def fetch(token: str) -> PhoneInfo:
+        return await wechat.get_phone_number(token, code)
+
+    try:
+        info = await tokens.call(fetch)
+    except WeChatError as exc:
+        if exc.code in (40029, 40163, 40013):
+            raise InvalidInput(
+                "phone_code_invalid",
+                "手机号授权码无效或已过期，请重新授权。",
+                "The phone-number code is invalid, used or expired; ask the user again.",
+            ) from None
+        raise
+    return await _store_phone(resident, info.pure_phone_number, cipher)
+
+
+async def bind_phone_by_encrypted_data(
+    resident: Resident, encrypted_data: str, iv: str, *, app_id: str, cipher: FieldCipher
+) -> Resident:
+    """Bind the phone number from the legacy button (AES-128-CBC with the session key)."""
+    if not resident.session_key_enc:
+        raise _encrypted_invalid()
+    session_key = cipher.decrypt(resident.session_key_enc, field="session_key")
+    try:
+        data: dict[str, Any] = WeChatWxaCrypto(session_key, iv, app_id).decrypt_message(
+            encrypted_data
+        )
+        phone = str(data["purePhoneNumber"])
+    except (ValueError, KeyError, TypeError, InvalidAppIdException):
+        raise _encrypted_invalid() from None
+    return await _store_phone(resident, phone, cipher)
+
+
+def _encrypted_invalid() -> InvalidInput:
+    return InvalidInput(
+        "encrypted_data_invalid",
+        "手机号数据无法解密，请重新登录后再授权。",
+        "The encrypted phone data cannot be read with this session; log in again and retry.",
+    )
+
+
+async def _store_phone(resident: Resident, phone: str, cipher: FieldCipher) -> Resident:
+    resident.phone_enc = cipher.encrypt(phone, field="phone")
+    resident.phone_hash = cipher.lookup_hash(phone, field="phone")
+    await resident.save(update_fields=["phone_enc", "phone_hash", "updated_at"])
+    return resident
