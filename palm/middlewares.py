@@ -104,6 +104,12 @@ _DATABASE_DOWN = (
 )
 
 
+def _closed_under_us(exc: BaseException) -> bool:
+    # asyncpg's InterfaceError is mostly misuse (our bug), but "the underlying connection is
+    # closed" is what a rollback meets when the server went away mid-transaction.
+    return isinstance(exc, asyncpg.InterfaceError) and "connection is closed" in str(exc)
+
+
 def storage_outage(exc: BaseException) -> str | None:
     """The store ("cache" or "database") that ``exc``, or what caused it, says is unreachable."""
     seen: BaseException | None = exc
@@ -112,7 +118,7 @@ def storage_outage(exc: BaseException) -> str | None:
             return None
         if isinstance(seen, _CACHE_DOWN):
             return "cache"
-        if isinstance(seen, _DATABASE_DOWN):
+        if isinstance(seen, _DATABASE_DOWN) or _closed_under_us(seen):
             return "database"
         seen = seen.__cause__ or seen.__context__
     return None
