@@ -21,7 +21,9 @@ from typing import Final
 
 from PIL import Image, ImageOps
 from tortoise.queryset import QuerySet
+from tortoise.transactions import in_transaction
 
+from models.identity.residents import Resident
 from models.talent.applications import TalentApplication, TalentEvidence
 from services import jobs
 from services.deps import Deps
@@ -111,8 +113,10 @@ async def store(
 ) -> TalentEvidence:
     """Keep one uploaded image for the resident's next application.
 
-    Cleaning costs ~0.8 s of CPU, so the cap is checked first; it is checked again once the
-    row exists, so concurrent uploads cannot slip past it together (the extra ones undo).
+    Cleaning costs ~0.8 s of CPU, so the cap is checked first; it is checked again, with the
+    insert, under a lock on the resident's row, so concurrent uploads queue there and cannot
+    slip past it together (ordering rows by creation time could not: a row stamped earlier
+    may commit later).
     """
     now = datetime.now(UTC)
     if await _waiting(resident_id, now).count() >= MAX_UNATTACHED:
@@ -122,12 +126,15 @@ async def store(
     path = _file(data_dir, resident_id, evidence_id)
     sealed = cipher.encrypt(base64.b64encode(image.data).decode(), field=_aad(evidence_id))
     await asyncio.to_thread(_write, path, sealed)
-    row = await _create(resident_id, evidence_id, image, path, data_dir)
-    first = _waiting(resident_id, now).order_by("created_at", "id").limit(MAX_UNATTACHED)
-    if str(evidence_id) not in {str(i) for i in await first.values_list("id", flat=True)}:
-        await _remove(row, data_dir)
-        raise errors.evidence_too_many(MAX_UNATTACHED)
-    return row
+    try:
+        async with in_transaction():
+            await Resident.filter(id=resident_id).select_for_update().first()
+            if await _waiting(resident_id, now).count() >= MAX_UNATTACHED:
+                raise errors.evidence_too_many(MAX_UNATTACHED)
+            return await _create(resident_id, evidence_id, image, path, data_dir)
+    except BaseException:
+        await asyncio.to_thread(path.unlink, missing_ok=True)
+        raise
 
 
 async def _create(
@@ -143,11 +150,6 @@ async def _create(
         sha256=hashlib.sha256(image.data).hexdigest(),
         path=str(path.relative_to(data_dir)),
     )
-
-
-async def _remove(row: TalentEvidence, data_dir: Path) -> None:
-    await row.delete()
-    await asyncio.to_thread((data_dir / row.path).unlink, missing_ok=True)
 
 
 async def discard(resident_id: uuid.UUID, evidence_id: uuid.UUID, data_dir: Path) -> None:
