@@ -81,3 +81,22 @@ def test_tests_and_benchmarks_import_only_declared_packages() -> None:
         if name not in declared
     }
     assert undeclared == {}, "declare these in the dev extra"
+
+
+def test_the_lock_pins_what_pyproject_pins_with_hashes() -> None:
+    # requirements.lock (make lock) is what make installs, with --require-hashes.
+    text = (ROOT / "requirements.lock").read_text(encoding="utf-8")
+    pins = dict(re.findall(r"^([A-Za-z0-9][A-Za-z0-9._-]*)==(\S+) \\$", text, re.M))
+    locked = {_name(name): version for name, version in pins.items()}
+    declared = [*PROJECT["project"]["dependencies"]]
+    for requirements in PROJECT["project"]["optional-dependencies"].values():
+        declared += requirements
+    stale = {}
+    for requirement in declared:
+        name, _, version = requirement.partition("==")
+        if locked.get(_name(name)) != version.strip():
+            stale[name] = (version, locked.get(_name(name)))
+    assert stale == {}, "run make lock"
+    entries = re.split(r"\n(?=[A-Za-z0-9])", text)[1:]  # [0]: the header comment
+    assert len(entries) == len(pins)
+    assert all("--hash=sha256:" in entry for entry in entries)
