@@ -205,6 +205,7 @@ def test_an_unreadable_key_file_is_refused(tmp_path: Path) -> None:
 
 
 def test_the_settings_read_only_the_mapping_given(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PALM_ENV", "development")  # the suite may run with DATABASE_URL set
     monkeypatch.setenv("PALM_RUN_WORKER", "0")
     monkeypatch.setenv("PORT", "9999")
     settings = Settings.from_env(DEV)
