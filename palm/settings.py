@@ -1,13 +1,29 @@
-"""One frozen, typed settings object, built from the environment once at start-up."""
+"""One frozen, typed settings object, built from the environment once at start-up.
+
+The variables are read and checked by pydantic-settings (the ``_*Variables`` models below, one
+field per variable); a value that does not parse is refused with a message naming the variable,
+the value and what is allowed. ``Settings`` itself stays a plain frozen dataclass: what the rest
+of the code reads.
+"""
 
 from __future__ import annotations
 
+import importlib
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Any, Literal, TypeVar
 from urllib.parse import urlsplit
+
+from pydantic import AfterValidator, BeforeValidator, Field, ValidationError
+from pydantic_settings import (
+    BaseSettings,
+    EnvSettingsSource,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
+from pydantic_settings.sources.utils import parse_env_vars
 
 from integrations.base import EMBEDDED, PLACEHOLDER_PREFIX, Platform
 from integrations.wechatpay.keys import WeChatPayKeys, development_keys
@@ -26,17 +42,6 @@ Environment = Literal["development", "production"]
 CallbackMode = Literal["safe", "compatible", "plain"]
 __all__ = ["PLATFORM_APP_IDS", "RateLimits", "Settings", "SettingsError"]
 
-
-def _platform(env: Mapping[str, str], name: str, prefix: str, app_id: str) -> Platform:
-    return Platform(
-        name=name,
-        base_url=env.get(f"{prefix}_URL", EMBEDDED).rstrip("/"),
-        app_id=env.get(f"{prefix}_APP_ID", app_id),
-        secret=env.get(f"{prefix}_SECRET", f"{PLACEHOLDER_PREFIX}{name}-secret"),
-        timeout=float(env.get(f"{prefix}_TIMEOUT", "5")),
-    )
-
-
 # Every outside platform, with the app id (or merchant id) it issued us by default.
 PLATFORM_APP_IDS = {
     "wechat": "wx-demo-appid",
@@ -49,20 +54,235 @@ PLATFORM_APP_IDS = {
 }
 
 
-def _from_env(env: Mapping[str, str], name: str) -> Platform:
-    return _platform(env, name, f"PALM_{name.upper()}", PLATFORM_APP_IDS[name])
+# --- Reading the environment -------------------------------------------------------------------
+
+
+class _Mapping(EnvSettingsSource):
+    """pydantic-settings' environment source over one mapping (``os.environ`` or a test's)."""
+
+    def __init__(
+        self, settings_cls: type[BaseSettings], environ: Mapping[str, str], prefix: str
+    ) -> None:
+        self._environ = environ
+        super().__init__(settings_cls, env_prefix=prefix)
+
+    def _load_env_vars(self) -> Mapping[str, str | None]:
+        return parse_env_vars(
+            self._environ, self.case_sensitive, self.env_ignore_empty, self.env_parse_none_str
+        )
+
+
+class _Variables(BaseSettings):
+    """Variables named exactly as the fields (after a prefix); an empty one counts as unset."""
+
+    model_config = SettingsConfigDict(
+        case_sensitive=True,
+        env_ignore_empty=True,
+        extra="ignore",
+        frozen=True,
+        validate_default=False,
+    )
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # Only what ``_read`` hands over: the mapping given to Settings.from_env, never a
+        # second, implicit read of the process environment or a .env file.
+        return (init_settings,)
+
+
+_V = TypeVar("_V", bound=_Variables)
+_T = TypeVar("_T")
+
+
+def _lower(value: object) -> object:
+    return value.lower() if isinstance(value, str) else value
+
+
+def _upper(value: object) -> object:
+    return value.upper() if isinstance(value, str) else value
+
+
+def _http_url(raw: str) -> str:
+    parts = urlsplit(raw)
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
+        raise ValueError("not an http(s) address")
+    return raw.rstrip("/")
+
+
+def _scheme(*schemes: str) -> AfterValidator:
+    def check(raw: str) -> str:
+        if urlsplit(raw).scheme not in schemes:
+            raise ValueError("unknown scheme")
+        return raw
+
+    return AfterValidator(check)
+
+
+_BOOL = "1 or 0 (also true/false, yes/no, on/off)"
+_RATE = r"^\d+/[1-9]\d*$"
+Flag = Annotated[bool | None, Field(description=_BOOL)]
+Count = Annotated[int, Field(ge=0, description="a whole number, 0 or more")]
+Port = Annotated[int, Field(ge=0, le=65535, description="a port number, 0-65535")]
+MaybePort = Annotated[Port | None, Field(description="a port number, 0-65535")]
+Rate = Annotated[str | None, Field(pattern=_RATE, description="requests/seconds, e.g. 300/60")]
+
+
+class _AppVariables(_Variables):
+    """The variables without a platform's, the rate limits' or the medical service's prefix."""
+
+    PALM_ENV: Annotated[
+        Environment | None, BeforeValidator(_lower), Field(description="development or production")
+    ] = None
+    HOST: str = "127.0.0.1"
+    PORT: Port = 8080
+    DATABASE_URL: Annotated[
+        str,
+        _scheme("postgres", "postgresql", "sqlite"),
+        Field(description="postgres://user:password@host:port/name or sqlite://path"),
+    ] = "sqlite://var/palm.sqlite3"
+    REDIS_URL: Annotated[
+        str | None,
+        _scheme("redis", "rediss", "unix"),
+        Field(description="redis://host:port/db (or rediss://, unix://)"),
+    ] = None
+    PALM_SECRET_KEYS: str | None = None
+    PALM_SECRET_KEYS_FILE: Path | None = None
+    PALM_WECHAT_TOKEN: str = f"{PLACEHOLDER_PREFIX}wechat-token"
+    PALM_WECHAT_AES_KEY: str | None = None
+    PALM_WECHAT_CALLBACK_MODE: Annotated[
+        CallbackMode, BeforeValidator(_lower), Field(description="safe, compatible or plain")
+    ] = "safe"
+    PALM_SIMULATORS_PORT: Port = 8090
+    PALM_MAX_BODY_BYTES: Annotated[int, Field(gt=0, description="bytes, a whole number")] = (
+        1024 * 1024
+    )
+    PALM_SESSION_TTL: Annotated[int, Field(gt=0, description="seconds, a whole number")] = 7200
+    PALM_DATA_DIR: Path = Path("var")
+    PALM_RUN_WORKER: Flag = True
+    PALM_RUN_SCHEDULER: Flag = True
+    PALM_AUTO_MIGRATE: Flag = None  # None: on in development only
+    PALM_SEED_DEMO: Flag = None
+    PALM_LOG_LEVEL: Annotated[
+        Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"],
+        BeforeValidator(_upper),
+        Field(description="DEBUG, INFO, WARNING, ERROR or CRITICAL"),
+    ] = "INFO"
+    PALM_LOG_FORMAT: Annotated[
+        Literal["json", "text"], BeforeValidator(_lower), Field(description="json or text")
+    ] = "json"
+    PALM_PUBLIC_URL: Annotated[
+        str | None,
+        AfterValidator(_http_url),
+        Field(description="an http(s) address without query, e.g. https://palm.example.gov.cn"),
+    ] = None
+    PALM_METRICS_PORT: MaybePort = None
+    PALM_METRICS_HOST: str = "127.0.0.1"
+    PALM_METRICS_TOKEN: str | None = None
+
+
+class _PlatformVariables(_Variables):
+    """PALM_<PLATFORM>_URL, _APP_ID, _SECRET and _TIMEOUT."""
+
+    URL: str = EMBEDDED
+    APP_ID: str | None = None
+    SECRET: str | None = None
+    TIMEOUT: Annotated[
+        float,
+        Field(gt=0, allow_inf_nan=False, description="seconds, a number above 0 (e.g. 5 or 2.5)"),
+    ] = 5.0
+
+
+class _RateVariables(_Variables):
+    """PALM_RATE_<NAME>: requests/seconds."""
+
+    IP: Rate = None
+    RESIDENT: Rate = None
+    DEVICE: Rate = None
+    LOGIN: Rate = None
+    REAL_NAME: Rate = None
+    EVIDENCE: Rate = None
+
+
+class _MedicalVariables(_Variables):
+    """PALM_MEDICAL_<NAME>: cache ages, the circuit breaker, consent codes."""
+
+    FRESH_SECONDS: Count = 60
+    KEEP_SECONDS: Count = 900
+    BREAKER_FAILURES: Count = 5
+    BREAKER_COOLDOWN: Count = 30
+    CONSENT_SECONDS: Count = 600
+
+
+_HIDDEN = ("SECRET", "SECRET_KEYS", "TOKEN", "AES_KEY")  # values never echoed in a refusal
+
+
+def _shown(name: str, value: object) -> str:
+    if name.endswith(_HIDDEN):
+        return "(hidden)"
+    text = str(value)
+    parts = urlsplit(text)
+    if parts.password:  # a database or Redis URL: keep the password out of logs
+        text = text.replace(f":{parts.password}@", ":***@", 1)
+    return repr(text)
+
+
+class _Refusals:
+    """Reads each group of variables, collecting every refusal to report them all at once."""
+
+    def __init__(self, environ: Mapping[str, str]) -> None:
+        self.environ = environ
+        self.problems: list[str] = []
+
+    def read(self, cls: type[_V], prefix: str = "") -> _V:
+        try:
+            return cls(**_Mapping(cls, self.environ, prefix)())
+        except ValidationError as exc:
+            for error in exc.errors():
+                name = str(error["loc"][0])
+                allowed = cls.model_fields[name].description or error["msg"]
+                variable = prefix + name
+                value = self.environ.get(variable, error["input"])  # as given, not normalised
+                self.problems.append(
+                    f"{variable}={_shown(variable, value)} is refused: expected {allowed}"
+                )
+            # The defaults, so that the other groups are still read and reported.
+            return cls.model_construct()  # type: ignore[return-value]
+
+    def check(self, call: Callable[..., _T], *args: Any) -> _T | None:
+        """``call(*args)``, its SettingsError collected (then None)."""
+        try:
+            return call(*args)
+        except SettingsError as exc:
+            self.problems.append(str(exc))
+            return None
+
+    def raise_any(self) -> None:
+        if self.problems:
+            raise SettingsError("; ".join(self.problems))
+
+
+def _platform(name: str, variables: _PlatformVariables) -> Platform:
+    return Platform(
+        name=name,
+        base_url=variables.URL.rstrip("/"),
+        app_id=variables.APP_ID or PLATFORM_APP_IDS[name],
+        secret=variables.SECRET or f"{PLACEHOLDER_PREFIX}{name}-secret",
+        timeout=variables.TIMEOUT,
+    )
 
 
 def _default(name: str) -> Platform:
-    return _from_env({}, name)
+    return _platform(name, _PlatformVariables())
 
 
-def _callback_mode(text: str | None) -> CallbackMode:
-    """PALM_WECHAT_CALLBACK_MODE: safe (the default), compatible or plain."""
-    mode = text or "safe"
-    if mode not in ("safe", "compatible", "plain"):
-        raise SettingsError("PALM_WECHAT_CALLBACK_MODE must be safe, compatible or plain")
-    return mode  # type: ignore[return-value]
+# --- The settings ------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,13 +298,17 @@ class RateLimits:
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> RateLimits:
+        read = _Refusals(env)
+        limits = cls.from_variables(read.read(_RateVariables, "PALM_RATE_"))
+        read.raise_any()
+        return limits
+
+    @classmethod
+    def from_variables(cls, variables: _RateVariables) -> RateLimits:
         values = {}
         for name in ("ip", "resident", "device", "login", "real_name", "evidence"):
-            raw = env.get(f"PALM_RATE_{name.upper()}")
-            if raw:
+            if raw := getattr(variables, name.upper()):
                 count, _, seconds = raw.partition("/")
-                if not (count.isdigit() and seconds.isdigit() and int(seconds) > 0):
-                    raise SettingsError(f"PALM_RATE_{name.upper()} looks like 300/60")
                 values[name] = Limit(int(count), int(seconds))
         return cls(**values)
 
@@ -139,55 +363,60 @@ class Settings:
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
         """Build settings from ``environ`` (the process environment by default) and check them."""
         env = os.environ if environ is None else environ
-        mode = env.get("PALM_ENV") or _implied_mode(env)
-        if mode not in ("development", "production"):
-            raise SettingsError("PALM_ENV must be 'development' or 'production'")
+        read = _Refusals(env)
+        app = read.read(_AppVariables)
+        platforms = {
+            name: _platform(name, read.read(_PlatformVariables, f"PALM_{name.upper()}_"))
+            for name in PLATFORM_APP_IDS
+        }
+        rates = read.read(_RateVariables, "PALM_RATE_")
+        medical = read.read(_MedicalVariables, "PALM_MEDICAL_")
+        mode: Environment = app.PALM_ENV or _implied_mode(env)
         dev = mode == "development"
-        keys_text = env.get("PALM_SECRET_KEYS")
-        if keys_text is None and (key_file := env.get("PALM_SECRET_KEYS_FILE")):
-            keys_text = Path(key_file).read_text(encoding="utf-8")
+        keys_text = app.PALM_SECRET_KEYS
+        if keys_text is None and app.PALM_SECRET_KEYS_FILE:
+            keys_text = read.check(_read_key_file, app.PALM_SECRET_KEYS_FILE)
+        secret_keys = read.check(_parse_keys, keys_text) if keys_text else None
+        wechat_aes_key = read.check(_aes_key, app.PALM_WECHAT_AES_KEY)
+        wechatpay_keys = read.check(_wechatpay_keys, env, platforms["wechatpay"])
+        read.raise_any()
         settings = cls(
-            env=mode,  # type: ignore[arg-type]
-            host=env.get("HOST", "127.0.0.1"),
-            port=_int(env, "PORT", 8080),
-            database_url=env.get("DATABASE_URL", "sqlite://var/palm.sqlite3"),
-            redis_url=env.get("REDIS_URL") or None,
-            secret_keys=_parse_keys(keys_text) if keys_text else (("dev1", _dev_key("dev1")),),
-            wechat=_from_env(env, "wechat"),
-            aishandong=_from_env(env, "aishandong"),
-            talent=_from_env(env, "talent"),
-            credit=_from_env(env, "credit"),
-            health=_from_env(env, "health"),
-            hotline=_from_env(env, "hotline"),
-            wechatpay=_from_env(env, "wechatpay"),
-            wechatpay_keys=_wechatpay_keys(env, _from_env(env, "wechatpay")),
-            wechat_token=env.get("PALM_WECHAT_TOKEN") or f"{PLACEHOLDER_PREFIX}wechat-token",
-            wechat_aes_key=_aes_key(env.get("PALM_WECHAT_AES_KEY")),
-            wechat_callback_mode=_callback_mode(env.get("PALM_WECHAT_CALLBACK_MODE")),
-            simulators_port=_int(env, "PALM_SIMULATORS_PORT", 8090),
-            max_body_bytes=_int(env, "PALM_MAX_BODY_BYTES", 1024 * 1024),
-            session_ttl_seconds=_int(env, "PALM_SESSION_TTL", 2 * 3600),
-            rate_limits=RateLimits.from_env(env),
-            data_dir=Path(env.get("PALM_DATA_DIR", "var")),
+            env=mode,
+            host=app.HOST,
+            port=app.PORT,
+            database_url=app.DATABASE_URL,
+            redis_url=app.REDIS_URL,
+            secret_keys=secret_keys or (("dev1", _dev_key("dev1")),),
+            **platforms,  # type: ignore[arg-type]
+            wechatpay_keys=wechatpay_keys or development_keys(platforms["wechatpay"]),
+            wechat_token=app.PALM_WECHAT_TOKEN,
+            wechat_aes_key=wechat_aes_key or _dev_aes_key(),
+            wechat_callback_mode=app.PALM_WECHAT_CALLBACK_MODE,
+            simulators_port=app.PALM_SIMULATORS_PORT,
+            max_body_bytes=app.PALM_MAX_BODY_BYTES,
+            session_ttl_seconds=app.PALM_SESSION_TTL,
+            rate_limits=RateLimits.from_variables(rates),
+            data_dir=app.PALM_DATA_DIR,
             medical=MedicalConfig(
-                fresh_seconds=_int(env, "PALM_MEDICAL_FRESH_SECONDS", 60),
-                keep_seconds=_int(env, "PALM_MEDICAL_KEEP_SECONDS", 900),
-                breaker_failures=_int(env, "PALM_MEDICAL_BREAKER_FAILURES", 5),
-                breaker_cooldown=_int(env, "PALM_MEDICAL_BREAKER_COOLDOWN", 30),
-                consent_seconds=_int(env, "PALM_MEDICAL_CONSENT_SECONDS", 600),
+                fresh_seconds=medical.FRESH_SECONDS,
+                keep_seconds=medical.KEEP_SECONDS,
+                breaker_failures=medical.BREAKER_FAILURES,
+                breaker_cooldown=medical.BREAKER_COOLDOWN,
+                consent_seconds=medical.CONSENT_SECONDS,
             ),
-            run_worker=env.get("PALM_RUN_WORKER", "1") == "1",
-            run_scheduler=env.get("PALM_RUN_SCHEDULER", "1") == "1",
-            auto_migrate=env.get("PALM_AUTO_MIGRATE", "1" if dev else "0") == "1",
-            seed_demo=env.get("PALM_SEED_DEMO", "1" if dev else "0") == "1",
-            log_level=env.get("PALM_LOG_LEVEL", "INFO").upper(),
-            log_json=env.get("PALM_LOG_FORMAT", "json") == "json",
-            public_url=_public_url(env.get("PALM_PUBLIC_URL")),
-            metrics_port=_port(env, "PALM_METRICS_PORT"),
-            metrics_host=env.get("PALM_METRICS_HOST", "127.0.0.1"),
-            metrics_token=env.get("PALM_METRICS_TOKEN") or None,
+            run_worker=_on(app.PALM_RUN_WORKER, True),
+            run_scheduler=_on(app.PALM_RUN_SCHEDULER, True),
+            auto_migrate=_on(app.PALM_AUTO_MIGRATE, dev),
+            seed_demo=_on(app.PALM_SEED_DEMO, dev),
+            log_level=app.PALM_LOG_LEVEL,
+            log_json=app.PALM_LOG_FORMAT == "json",
+            public_url=app.PALM_PUBLIC_URL,
+            metrics_port=app.PALM_METRICS_PORT,
+            metrics_host=app.PALM_METRICS_HOST,
+            metrics_token=app.PALM_METRICS_TOKEN,
         )
         settings.check()
+        _embedded_packages(settings)
         return settings
 
     @property
@@ -232,7 +461,7 @@ _DEPLOYMENT = ("DATABASE_URL", "REDIS_URL", "PALM_SECRET_KEYS", "PALM_SECRET_KEY
                "PALM_WECHAT_TOKEN", "PALM_WECHAT_AES_KEY", "PALM_PUBLIC_URL")  # fmt: skip
 
 
-def _implied_mode(env: Mapping[str, str]) -> str:
+def _implied_mode(env: Mapping[str, str]) -> Environment:
     """PALM_ENV unset: development for the embedded default (a fresh clone), else production.
 
     Nothing but a local run leaves every platform, secret and store at its default, and
@@ -247,30 +476,51 @@ def _implied_mode(env: Mapping[str, str]) -> str:
     return "production" if deployed else "development"
 
 
-def _public_url(raw: str | None) -> str | None:
-    if not raw:
-        return None
-    parts = urlsplit(raw)
-    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
-        raise SettingsError("PALM_PUBLIC_URL looks like https://palm.example.gov.cn (no query)")
-    return raw.rstrip("/")
+def _on(flag: bool | None, default: bool) -> bool:
+    return default if flag is None else flag
 
 
-def _port(env: Mapping[str, str], name: str) -> int | None:
-    """A TCP port (0: any free one), or None when unset."""
-    if not env.get(name):
-        return None
-    port = _int(env, name, 0)
-    if not 0 <= port <= 65535:
-        raise SettingsError(f"{name} must be a port number (0-65535)")
-    return port
-
-
-def _int(env: Mapping[str, str], name: str, default: int) -> int:
-    raw = env.get(name)
-    if raw is None or raw == "":
-        return default
+def _read_key_file(path: Path) -> str:
     try:
-        return int(raw)
-    except ValueError as exc:
-        raise SettingsError(f"{name} must be an integer, got {raw!r}") from exc
+        return path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise SettingsError(
+            f"PALM_SECRET_KEYS_FILE={str(path)!r} cannot be read: {exc.strerror}"
+        ) from None
+
+
+# The zero-setup default's stand-ins, left out of a production install (the `embedded` extra).
+_EMBEDDED_PACKAGES = {"REDIS_URL": ("fakeredis", "lupa"), "DATABASE_URL": ("aiosqlite",)}
+
+
+def _embedded_packages(settings: Settings) -> None:
+    """Refuse to start on the embedded default when its packages are not installed."""
+    wanted = {
+        "REDIS_URL": settings.redis_url is None,
+        "DATABASE_URL": settings.database_url.startswith("sqlite:"),
+    }
+    problems = []
+    for variable, needed in wanted.items():
+        missing = [
+            name for name in _EMBEDDED_PACKAGES[variable] if needed and not _importable(name)
+        ]
+        if missing:
+            uses = "the in-process cache" if variable == "REDIS_URL" else "SQLite"
+            problems.append(
+                f"{variable} {'is unset' if variable == 'REDIS_URL' else 'names SQLite'}, and "
+                f"{uses} needs {' and '.join(missing)}, which this install lacks"
+            )
+    if problems:
+        raise SettingsError(
+            "; ".join(problems) + ": set REDIS_URL=redis://host:port/db and "
+            "DATABASE_URL=postgres://user:password@host:port/name, or install the embedded "
+            "default's packages (pip install 'weihai-palm[embedded]'; make run does)"
+        )
+
+
+def _importable(module: str) -> bool:
+    try:
+        importlib.import_module(module)
+    except ImportError:
+        return False
+    return True

@@ -8,7 +8,6 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-import fakeredis
 from aiohttp import web
 from redis.asyncio import Redis
 from tortoise.context import TortoiseContext
@@ -93,6 +92,8 @@ def open_redis(settings: Settings) -> Redis:
             health_check_interval=30,
         )
     log.info("REDIS_URL is not set: using an in-process cache (single process only)")
+    import fakeredis  # the embedded extra: absent from a production install
+
     return fakeredis.FakeAsyncRedis()
 
 

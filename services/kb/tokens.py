@@ -1,18 +1,18 @@
 """Terms for search: jieba words (search mode) and character bigrams for Chinese, stems for English.
 
+The words come from rjieba (jieba-rs: jieba's dictionary and algorithm in Rust), which gives the
+same tokens as jieba on every article and question (``python -m bench tokenizer``).
+
 Bigrams catch what the dictionary splits differently ("乘车码" vs "乘车" + "码"); English words
 are lower-cased and lightly stemmed so "cards" finds "card".
 """
 
 from __future__ import annotations
 
-import logging
 import re
 from functools import cache
 
-import jieba  # type: ignore[import-untyped]
-
-jieba.setLogLevel(logging.WARNING)  # it announces loading its dictionary at DEBUG on stderr
+import rjieba
 
 
 def _words(text: str) -> frozenset[str]:
@@ -42,12 +42,12 @@ _WORD = re.compile(r"[a-z0-9]+")
 
 
 @cache
-def _segmenter() -> jieba.Tokenizer:
-    # A private tokenizer (not jieba's global one), loaded once per process: the dictionary
-    # takes about a second to read and never changes.
-    segmenter = jieba.Tokenizer()
+def _segmenter() -> rjieba.Jieba:
+    # A private segmenter (not rjieba's global one, which others may add words to), built once
+    # per process with jieba's dictionary plus ours.
+    segmenter = rjieba.Jieba()
     for word in DOMAIN_WORDS:
-        segmenter.add_word(word, freq=200_000)
+        segmenter.add_word(word, 200_000, None)
     return segmenter
 
 
@@ -65,7 +65,7 @@ def terms(text: str) -> list[str]:
     """The search terms of ``text`` (with repeats: term frequency matters)."""
     lowered = text.lower()
     found: list[str] = []
-    for word in _segmenter().cut_for_search(lowered, HMM=False):
+    for word in _segmenter().cut_for_search(lowered, hmm=False):
         word = word.strip()
         if not word or word in _STOP_ZH or not _CJK_RUN.fullmatch(word):
             continue
@@ -79,4 +79,4 @@ def terms(text: str) -> list[str]:
 
 def warm_up() -> None:
     """Load the dictionary now (start-up, benchmarks), not on the first resident's question."""
-    list(_segmenter().cut("威海"))
+    _segmenter().cut("威海")
