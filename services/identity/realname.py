@@ -10,7 +10,7 @@ from wechatpy.crypto import WeChatWxaCrypto
 from wechatpy.exceptions import InvalidAppIdException
 
 from integrations.aishandong.models import IdentityResult
-from integrations.simworld import IdType as PlatformIdType
+from integrations.base import IdType as PlatformIdType
 from integrations.wechat.client import WeChatError
 from integrations.wechat.models import PhoneInfo
 from models.identity.residents import IdType, Resident
