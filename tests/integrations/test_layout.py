@@ -33,3 +33,16 @@ def test_a_client_loads_no_simulator(platform: str) -> None:
     # ".sim" catches integrations.<platform>.sim…, integrations.simulator and simworld…
     simulated = [name for name in loaded if name.startswith("integrations.") and ".sim" in name]
     assert simulated == []
+
+
+def test_the_app_loads_a_simulator_only_to_start_it() -> None:
+    """``palm.simulators`` imports a platform's simulator when it is embedded, not before."""
+    script = "import sys, palm.app, palm.serve\nprint(' '.join(sorted(sys.modules)))\n"
+    done = subprocess.run(  # noqa: S603 (our interpreter, our script)
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True, cwd=ROOT
+    )
+    loaded = done.stdout.split()
+    assert "palm.simulators" in loaded
+    servers = [name for name in loaded if ".sim." in name or name.endswith(".sim")]
+    assert servers == []
+    assert "integrations.simulator" not in loaded
