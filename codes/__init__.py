@@ -1,6 +1,8 @@
 """Signed dynamic codes (ride, talent, credit, consent): format, keys, issuing, verification.
 
-Start from ``docs/codes.md``. Servers issue with ``issue``/``online`` and verify with
-``online.verify_online``; validators use ``validator.OfflineValidator``; phones use ``device``;
-keys and revocations live in the database through ``store``.
+A library with no domain rules and no storage: what a validator vendor embeds (see "Embedding
+the verifier" in ``docs/codes.md``). Verify with ``verify.verify_code`` or
+``validator.OfflineValidator``; phones use ``device``; servers sign with ``issue``/``online``.
+Keys in the database, revocations, keyring snapshots and single use are the server's part,
+``services.codes``.
 """

@@ -1,10 +1,12 @@
-"""Why a code was refused: one exception, a stable reason code, a message in Chinese and English."""
+"""Why a code was refused: one exception, a stable reason code, a message in Chinese and English.
+
+The library knows nothing of HTTP: a server turns ``CodeRejected`` into its own error at its
+boundary (this service: ``services.codes.errors.code_rejected``, an HTTP 400 problem document).
+"""
 
 from __future__ import annotations
 
 from typing import Final
-
-from services.errors import InvalidInput
 
 MESSAGES: Final[dict[str, tuple[str, str]]] = {
     "malformed": ("无法识别此码。", "This code cannot be read."),
@@ -23,13 +25,13 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {
 """Every reason a verifier may give, in the order verification checks them."""
 
 
-class CodeRejected(InvalidInput):
-    """A code failed verification; ``reason`` (also ``code``) is one of ``MESSAGES``."""
+class CodeRejected(ValueError):
+    """A code failed verification; ``reason`` is one of ``MESSAGES`` (and ``str(exc)``)."""
 
     def __init__(self, reason: str, detail: str | None = None) -> None:
-        zh, en = MESSAGES[reason]
-        super().__init__(reason, zh, en, detail=detail)
-
-    @property
-    def reason(self) -> str:
-        return self.code
+        zh, en = MESSAGES[reason]  # an unknown reason is a bug here, not a refusal
+        super().__init__(reason)
+        self.reason = reason
+        self.message_zh = zh
+        self.message_en = en
+        self.detail = detail or en

@@ -2,8 +2,8 @@
 
 A bus validator has no network while it runs, so single use is enforced twice: here, against
 the codes this reader has seen while they could still verify, and again on the server when
-the taps are uploaded (``online.claim`` with a retention), which catches a code shown to two
-readers.
+the taps are uploaded (it claims each code again, with a retention), which catches a code
+shown to two readers.
 """
 
 from __future__ import annotations

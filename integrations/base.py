@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Literal, Protocol
+
+IdType = Literal["id_card", "permanent_residence", "passport"]
+"""The identity documents the platforms know (each names them by its own codes)."""
 
 EMBEDDED = "embedded"
 """A platform URL left at this value is served by its simulator, started in-process."""

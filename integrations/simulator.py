@@ -1,8 +1,9 @@
 """Shared base of every simulator: signed-request checks, envelope helpers, control endpoints.
 
 Paths under ``/_sim/`` are for tests and demo tooling: they skip signing and are not counted.
-Every simulator takes ``POST /_sim/faults {"mode": "slow"|"fail"|"garbage"|"off", "seconds": n}``
-to misbehave on every platform call until set back to "off" (fault-injection tests).
+Every simulator takes ``POST /_sim/faults`` (see ``Fault``) to misbehave on its platform calls
+until set back to ``{"mode": "off"}``: the one fault injector, which the platform-shaped
+controls of a few simulators (``/_sim/latency``, ``/_sim/outage`` …) only set.
 """
 
 from __future__ import annotations
@@ -11,8 +12,8 @@ import asyncio
 import re
 import time
 from collections import Counter
-from collections.abc import Hashable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Hashable, Mapping
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Literal
 
 from aiohttp import web
@@ -29,14 +30,39 @@ FaultMode = Literal["off", "slow", "fail", "garbage"]
 FAULT_MODES: tuple[FaultMode, ...] = ("off", "slow", "fail", "garbage")
 
 
+@dataclass(frozen=True)
+class Fault:
+    """How platform calls misbehave: ``slow`` answers late, ``fail`` answers ``status`` (after
+    ``seconds``), ``garbage`` answers a body no platform sends; ``off`` behaves.
+
+    ``calls`` limits it to the next n calls (None: until set off), ``operation`` to one route.
+    """
+
+    mode: FaultMode = "off"
+    seconds: float = 0.0
+    status: int = 503
+    calls: int | None = None
+    operation: str | None = None
+
+    def hits(self, request: web.Request) -> bool:
+        if self.mode == "off" or self.calls == 0 or is_control(request):
+            return False
+        return self.operation is None or self.operation == request.match_info.route.name
+
+
+def unavailable(status: int) -> web.Response:
+    """The default failing answer: a bare status, as a load balancer in front would give."""
+    return web.Response(status=status, text="service unavailable (injected)")
+
+
 @dataclass
 class SimState:
     """Per-simulator state shared by its parts: calls by operation and a clock tests can move."""
 
     calls: Counter[str] = field(default_factory=Counter)
     offset: float = 0.0
-    fault: FaultMode = "off"
-    fault_seconds: float = 0.0  # how long "slow" waits before answering
+    fault: Fault = field(default_factory=Fault)
+    failure: Callable[[int], web.Response] = unavailable  # the platform's way to fail
 
     def now(self) -> float:
         return time.time() + self.offset
@@ -79,10 +105,15 @@ async def request_json(request: web.Request) -> dict[str, Any] | None:
     return body if isinstance(body, dict) else None
 
 
-def simulator_app(*middlewares: Middleware) -> web.Application:
-    """An application with the call counter, the clock and the shared ``/_sim/`` endpoints."""
+def simulator_app(
+    *middlewares: Middleware, failure: Callable[[int], web.Response] = unavailable
+) -> web.Application:
+    """An application with the call counter, the clock, faults and the ``/_sim/`` endpoints.
+
+    ``failure(status)`` is the answer of a failing call (a platform may fail its own way).
+    """
     app = web.Application(middlewares=[_count_calls, _inject_fault, *middlewares])
-    app[SIM] = SimState()
+    app[SIM] = SimState(failure=failure)
     app.router.add_get(CONTROL_PREFIX + "faults", _faults)
     app.router.add_post(CONTROL_PREFIX + "faults", _set_faults)
     app.router.add_get(CONTROL_PREFIX + "calls", _calls)
@@ -187,30 +218,48 @@ _GARBAGE = b"<html><body>502 Bad Gateway</body></html>\x00\xff\xfe"
 
 @web.middleware
 async def _inject_fault(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Misbehave as asked by ``/_sim/faults``; control paths always work."""
+    """Misbehave as ``/_sim/faults`` asked; control paths always work."""
     state = request.app[SIM]
-    if state.fault == "off" or is_control(request):
+    fault = state.fault
+    if not fault.hits(request):
         return await handler(request)
-    if state.fault == "slow":
-        await asyncio.sleep(state.fault_seconds)
+    if fault.calls is not None:
+        state.fault = replace(fault, calls=fault.calls - 1)
+    if fault.seconds and fault.mode != "garbage":
+        await asyncio.sleep(fault.seconds)
+    if fault.mode == "slow":
         return await handler(request)
-    if state.fault == "fail":
-        return web.Response(status=503, text="service unavailable (injected)")
+    if fault.mode == "fail":
+        return state.failure(fault.status)
     return web.Response(status=200, body=_GARBAGE, content_type="application/json")
 
 
+def set_fault(app: web.Application, fault: Fault) -> None:
+    """Start (or, with mode "off", end) a fault: for a simulator's own control endpoints."""
+    app[SIM].fault = fault
+
+
 async def _faults(request: web.Request) -> web.Response:
-    state = request.app[SIM]
-    return web.json_response({"mode": state.fault, "seconds": state.fault_seconds})
+    return web.json_response(asdict(request.app[SIM].fault))
 
 
 async def _set_faults(request: web.Request) -> web.Response:
-    """``{"mode": "slow"|"fail"|"garbage"|"off", "seconds": n}`` (seconds: for "slow")."""
+    """``{"mode": "slow"|"fail"|"garbage"|"off", "seconds": n, "status": 503, "calls": n|null,
+    "operation": route name|null}`` (all but mode optional; see ``Fault``)."""
     body = await control_body(request)
     mode, seconds = body.get("mode"), body.get("seconds", 0)
-    valid_seconds = isinstance(seconds, int | float) and not isinstance(seconds, bool)
-    if mode not in FAULT_MODES or not valid_seconds or not 0 <= seconds <= 600:
+    status, calls, operation = body.get("status", 503), body.get("calls"), body.get("operation")
+    if mode not in FAULT_MODES or not _number(seconds) or not 0 <= seconds <= 600:
         raise web.HTTPBadRequest(text="mode: slow|fail|garbage|off; seconds: 0-600")
-    state = request.app[SIM]
-    state.fault, state.fault_seconds = mode, float(seconds)
+    if type(status) is not int or not 400 <= status <= 599:
+        raise web.HTTPBadRequest(text="status: an HTTP error status, 400-599")
+    if calls is not None and (type(calls) is not int or calls < 0):
+        raise web.HTTPBadRequest(text="calls: how many calls misbehave, or null for all")
+    if operation is not None and not isinstance(operation, str):
+        raise web.HTTPBadRequest(text="operation: a route name, or null for every call")
+    set_fault(request.app, Fault(mode, float(seconds), status, calls, operation))
     return await _faults(request)
+
+
+def _number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)

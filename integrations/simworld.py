@@ -14,7 +14,8 @@ from typing import Any, Literal
 
 from pydantic import TypeAdapter
 
-IdType = Literal["id_card", "permanent_residence", "passport"]
+from integrations.base import IdType
+
 Sex = Literal["M", "F"]
 Relation = Literal["father", "mother", "child", "spouse"]
 Education = Literal["secondary", "bachelor", "master", "doctorate"]

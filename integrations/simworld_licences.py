@@ -7,21 +7,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, Literal, get_args
+from typing import Any
 
 from pydantic import TypeAdapter
 
+from integrations.aishandong.models import LicenceKind
 from integrations.simworld import PEOPLE
-
-LicenceKind = Literal[
-    "disability_certificate",
-    "degree",
-    "professional_title",
-    "veteran_family",
-    "student_status",
-    "labour_contract",
-]
-LICENCE_KINDS: tuple[LicenceKind, ...] = get_args(LicenceKind)
 
 # Attributes each kind must carry: the allowed values, or None for free text.
 ATTRIBUTES: dict[LicenceKind, dict[str, frozenset[str] | None]] = {

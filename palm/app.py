@@ -12,7 +12,6 @@ from aiohttp import web
 import handlers
 from bot import dispatcher
 from bot.tasks import Tracker
-from codes.snapshot import KeyCache
 from integrations.aishandong.client import AiShandongClient
 from integrations.credit.client import CreditClient
 from integrations.health.client import HealthClient
@@ -26,6 +25,7 @@ from palm.metrics import Metrics
 from palm.public import PublicUrl
 from palm.settings import Settings
 from services import demo
+from services.codes.snapshot import KeyCache
 from services.deps import Deps
 from services.identity.wechat_token import AccessTokenHolder
 from services.privacy import FieldCipher

@@ -10,7 +10,7 @@ import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
-from codes import snapshot, store, text
+from codes import text
 from codes.document import KeyringDocument, open_document
 from codes.errors import CodeRejected
 from codes.fields import Purpose
@@ -18,6 +18,7 @@ from codes.signing import Algorithm
 from codes.verify import DEFAULT_SKEW, verify_code
 from palm import storage
 from palm.settings import Settings
+from services.codes import snapshot, store
 from services.errors import DomainError
 from services.privacy import FieldCipher
 

@@ -15,9 +15,11 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 from tortoise.exceptions import DBConnectionError
 
+from codes.errors import CodeRejected
 from integrations.base import PlatformUnavailable
 from palm import keys, language, problems
 from palm.logs import request_id_var
+from services.codes.errors import code_rejected
 from services.errors import DomainError
 
 log = logging.getLogger("palm.http")
@@ -66,6 +68,8 @@ async def problem_details(request: web.Request, handler: Handler) -> web.StreamR
         return await handler(request)
     except DomainError as exc:
         error = exc
+    except CodeRejected as exc:  # the code engine is a library: its refusals are mapped here
+        error = code_rejected(exc)
     except web.HTTPException as exc:
         if exc.status < 400:
             raise

@@ -7,6 +7,7 @@ registers in its console, which here is the app's public URL plus ``CALLBACK_PAT
 
 from __future__ import annotations
 
+import importlib
 import logging
 from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
@@ -15,29 +16,23 @@ from urllib.parse import urlsplit
 
 from aiohttp import web
 
-from integrations.aishandong.sim import server as aishandong_sim
 from integrations.base import Platform
-from integrations.credit.sim import server as credit_sim
-from integrations.health.sim import server as health_sim
-from integrations.hotline.sim import server as hotline_sim
-from integrations.talent.sim import server as talent_sim
-from integrations.wechat.sim import server as wechat_sim
-from integrations.wechatpay.sim import server as wechatpay_sim
 from palm.settings import Settings
 
 log = logging.getLogger("palm.simulators")
 
-SimulatorFactory = Callable[[Platform], web.Application]
 AppUrl = Callable[[], str]
 
-FACTORIES: dict[str, SimulatorFactory] = {
-    "wechat": wechat_sim.create_simulator,
-    "aishandong": aishandong_sim.create_simulator,
-    "talent": talent_sim.create_simulator,
-    "credit": credit_sim.create_simulator,
-    "health": health_sim.create_simulator,
-    "hotline": hotline_sim.create_simulator,
-    "wechatpay": wechatpay_sim.create_simulator,
+# Each platform's simulator, imported only when it is started: a process whose platforms are
+# all real loads no simulator and none of the simulated world.
+SIMULATORS: dict[str, str] = {
+    "wechat": "integrations.wechat.sim.server",
+    "aishandong": "integrations.aishandong.sim.server",
+    "talent": "integrations.talent.sim.server",
+    "credit": "integrations.credit.sim.server",
+    "health": "integrations.health.sim.server",
+    "hotline": "integrations.hotline.sim.server",
+    "wechatpay": "integrations.wechatpay.sim.server",
 }
 
 # Platforms that push to an address registered once, and our route for each.
@@ -45,10 +40,13 @@ CALLBACK_PATHS = {"hotline": "/api/v1/hotline/callback"}
 
 
 def _build(platform: Platform, app_url: AppUrl | None) -> web.Application:
+    create = importlib.import_module(SIMULATORS[platform.name]).create_simulator
     path = CALLBACK_PATHS.get(platform.name)
     if path is None or app_url is None:
-        return FACTORIES[platform.name](platform)
-    return hotline_sim.create_simulator(platform, push_to=lambda: app_url() + path)
+        app: web.Application = create(platform)
+    else:
+        app = create(platform, push_to=lambda: app_url() + path)
+    return app
 
 
 @asynccontextmanager
@@ -58,7 +56,8 @@ async def running(
     """Start simulators; yield every platform with the URL to reach it by.
 
     With ``port`` 0 each simulator takes a free port; otherwise they take consecutive ports
-    from ``port`` in the order of ``FACTORIES``. ``app_url`` is where they call the app back.
+    from ``port`` in the order of ``settings.platforms``. ``app_url`` is where they call the
+    app back.
     """
     runners: list[web.AppRunner] = []
     resolved: dict[str, Platform] = {}

@@ -16,12 +16,12 @@ from pathlib import Path
 from cryptography.hazmat.primitives import serialization
 from tortoise.transactions import in_transaction
 
-from codes import store
 from integrations.simworld import PEOPLE, Person, openid_for
 from models.identity.delegations import Delegation, DelegationBasis, DelegationStatus, Relation
 from models.identity.devices import Device, DeviceKind
 from models.identity.organisations import Organisation, OrganisationKind
 from models.identity.residents import Grant, IdType, Resident, Role
+from services.codes import store
 from services.identity import devices
 from services.identity.realname import id_number_hash
 from services.privacy import FieldCipher

@@ -8,7 +8,6 @@ from typing import Any
 
 from redis.asyncio import Redis
 
-from codes.snapshot import KeyCache
 from integrations.aishandong.client import AiShandongClient
 from integrations.credit.client import CreditClient
 from integrations.health.client import HealthClient
@@ -16,6 +15,7 @@ from integrations.hotline.client import HotlineClient
 from integrations.talent.client import TalentClient
 from integrations.wechat.client import WeChatClient
 from integrations.wechatpay.client import WeChatPayClient
+from services.codes.snapshot import KeyCache
 from services.identity.wechat_token import AccessTokenHolder
 from services.privacy import FieldCipher
 

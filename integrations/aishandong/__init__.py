@@ -7,8 +7,8 @@ from integrations.aishandong.models import (
     HouseholdMember,
     IdentityResult,
     Licence,
+    LicenceKind,
 )
-from integrations.simworld_licences import LicenceKind
 
 __all__ = [
     "AiShandongClient",

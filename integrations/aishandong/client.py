@@ -10,11 +10,11 @@ from integrations.aishandong.models import (
     Household,
     IdentityResult,
     Licence,
+    LicenceKind,
     LicenceList,
 )
+from integrations.base import IdType
 from integrations.client import SignedPlatformClient
-from integrations.simworld import IdType
-from integrations.simworld_licences import LicenceKind
 
 
 class AiShandongClient(SignedPlatformClient):

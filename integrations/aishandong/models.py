@@ -4,12 +4,21 @@ from __future__ import annotations
 
 from datetime import date
 from enum import IntEnum
-from typing import Annotated, Literal
+from typing import Annotated, Literal, get_args
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
-from integrations.simworld import IdType
-from integrations.simworld_licences import LicenceKind
+from integrations.base import IdType
+
+LicenceKind = Literal[
+    "disability_certificate",
+    "degree",
+    "professional_title",
+    "veteran_family",
+    "student_status",
+    "labour_contract",
+]
+LICENCE_KINDS: tuple[LicenceKind, ...] = get_args(LicenceKind)
 
 # The platform names ID documents by the Ministry of Public Security's certificate codes.
 CERT_TYPES: dict[IdType, str] = {"id_card": "111", "permanent_residence": "553", "passport": "414"}

@@ -9,7 +9,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from integrations.simworld import IdType
+from integrations.base import IdType
 
 Rating = Literal["A+", "A", "B", "C", "D"]
 RATINGS: tuple[Rating, ...] = ("A+", "A", "B", "C", "D")

@@ -24,7 +24,7 @@ import aiohttp
 from pydantic import BaseModel, ValidationError
 from yarl import URL
 
-from integrations.base import PlatformError, PlatformUnavailable
+from integrations.base import IdType, PlatformError, PlatformUnavailable
 from integrations.client import PlatformClient
 from integrations.health.fhir import (
     BASE_PATH,
@@ -37,7 +37,6 @@ from integrations.health.fhir import (
     RecordKind,
 )
 from integrations.signing import signed_headers
-from integrations.simworld import IdType
 
 log = logging.getLogger(__name__)
 _Model = TypeVar("_Model", bound=BaseModel)

@@ -15,7 +15,7 @@ from fhir.resources.R4B.operationoutcome import OperationOutcome
 from fhir.resources.R4B.organization import Organization
 from fhir.resources.R4B.patient import Patient
 
-from integrations.simworld import IdType
+from integrations.base import IdType
 
 __all__ = ["Bundle", "OperationOutcome", "Organization", "Patient"]
 

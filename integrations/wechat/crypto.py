@@ -1,7 +1,9 @@
 """Mini-program open data (``encryptedData``): AES-128-CBC under the session key, PKCS#7.
 
-wechatpy's ``WeChatWxaCrypto`` only decrypts, and unpads without checking the padding; the
-simulator needs to encrypt, and a bad key should fail loudly rather than yield garbage.
+wechatpy's ``WeChatWxaCrypto`` only decrypts, reads base64 leniently and unpads without
+checking the padding; here a bad key or tampered data fails loudly rather than yielding
+garbage. The service binds legacy-button phone numbers through ``decrypt_phone_number``; the
+simulator encrypts with ``encrypt_open_data``.
 """
 
 from __future__ import annotations

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Protocol
 
 from redis.asyncio import Redis
 from tortoise.exceptions import IntegrityError
@@ -12,22 +11,14 @@ from tortoise.exceptions import IntegrityError
 from codes import text as code_text
 from codes.errors import CodeRejected
 from codes.fields import Purpose, Subject, SubjectKind
-from codes.issue import Issuer
-from codes.keyring import Keyring
-from codes.online import IssuedCode, issue_online, verify_online
+from codes.online import IssuedCode, issue_online
 from integrations.credit.models import CreditIdentity
 from models.credit.scenes import CreditAccount
 from models.identity.residents import Resident, ResidentStatus
+from services.codes.claims import verify_online
+from services.codes.snapshot import CodeKeys
 from services.errors import NotFound, PermissionDenied, UpstreamUnavailable
 from services.privacy import FieldCipher
-
-
-class CodeKeys(Protocol):
-    """The signing key and keyring snapshot (``codes.snapshot.KeyCache`` is one)."""
-
-    async def issuer(self) -> Issuer: ...
-
-    async def keyring(self) -> Keyring: ...
 
 
 def identity_of(resident: Resident, cipher: FieldCipher) -> CreditIdentity:

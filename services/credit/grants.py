@@ -19,8 +19,8 @@ from tortoise.transactions import in_transaction
 from models.credit.scenes import CreditAccount, CreditScene, SceneKind
 from models.credit.waivers import CreditDefault, CreditWaiver, DefaultStatus, EventKind
 from models.identity.organisations import Organisation
+from services.codes.snapshot import CodeKeys
 from services.credit import accounts, care, events, ratings, scenes
-from services.credit.accounts import CodeKeys
 from services.credit.ratings import CreditPlatform, Standing
 from services.errors import Conflict, InvalidInput
 from services.privacy import FieldCipher, mask_name

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
-from typing import Any, Protocol
+from typing import Protocol
 
 from tortoise.exceptions import IntegrityError
-from wechatpy.crypto import WeChatWxaCrypto
-from wechatpy.exceptions import InvalidAppIdException
 
 from integrations.aishandong.models import IdentityResult
-from integrations.simworld import IdType as PlatformIdType
+from integrations.base import IdType as PlatformIdType
 from integrations.wechat.client import WeChatError
+from integrations.wechat.crypto import EncryptedDataError, decrypt_phone_number
 from integrations.wechat.models import PhoneInfo
 from models.identity.residents import IdType, Resident
 from services.errors import Conflict, InvalidInput
@@ -122,18 +121,19 @@ async def bind_phone_by_code(
 async def bind_phone_by_encrypted_data(
     resident: Resident, encrypted_data: str, iv: str, *, app_id: str, cipher: FieldCipher
 ) -> Resident:
-    """Bind the phone number from the legacy button (AES-128-CBC with the session key)."""
+    """Bind the phone number from the legacy button (AES-128-CBC with the session key).
+
+    The checked decryption refuses what wechatpy lets through: loose base64, padding that is
+    not PKCS#7, data that is not a phone number, a watermark naming another app.
+    """
     if not resident.session_key_enc:
         raise _encrypted_invalid()
     session_key = cipher.decrypt(resident.session_key_enc, field="session_key")
     try:
-        data: dict[str, Any] = WeChatWxaCrypto(session_key, iv, app_id).decrypt_message(
-            encrypted_data
-        )
-        phone = str(data["purePhoneNumber"])
-    except (ValueError, KeyError, TypeError, InvalidAppIdException):
+        info = decrypt_phone_number(session_key, encrypted_data, iv, app_id)
+    except EncryptedDataError:
         raise _encrypted_invalid() from None
-    return await _store_phone(resident, phone, cipher)
+    return await _store_phone(resident, info.pure_phone_number, cipher)
 
 
 def _encrypted_invalid() -> InvalidInput:

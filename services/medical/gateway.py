@@ -17,9 +17,9 @@ from typing import Any
 
 from redis.asyncio import Redis
 
-from codes.snapshot import KeyCache
 from integrations.base import PlatformError, PlatformUnavailable
 from integrations.health.client import BinaryStream, HealthClient, HealthServerError
+from services.codes.snapshot import KeyCache
 from services.errors import InvalidInput, UpstreamUnavailable
 from services.medical.breaker import CircuitBreaker, CircuitOpen
 from services.medical.cache import Cached, MedicalCache

@@ -7,7 +7,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from integrations.simworld import IdType
+from integrations.base import IdType
 from models.identity.residents import Resident
 from models.medical.access_log import AccessAction, AccessReason
 from services.identity import delegations

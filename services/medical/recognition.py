@@ -14,12 +14,13 @@ from typing import Any
 
 from tortoise.transactions import in_transaction
 
-from codes import online, text
+from codes import text
 from codes.errors import CodeRejected
 from codes.fields import Purpose, SubjectKind
 from codes.verify import verify_code
 from models.medical.access_log import AccessAction, AccessReason
 from models.medical.consents import ConsentStatus, MedicalConsent
+from services.codes import claims
 from services.errors import Conflict, NotFound, PermissionDenied
 from services.medical import accesslog, recognised
 from services.medical.gateway import Env
@@ -60,7 +61,7 @@ async def scan(env: Env, clinician: uuid.UUID, hospital: str | None, code_text: 
         raise _not_usable()
     found = await recognised.read(env, consent)
     # Spent only now the read worked; of concurrent scans, the claim lets one through.
-    await online.claim(env.redis, verified, now=now)
+    await claims.claim(env.redis, verified, now=now)
     try:
         async with in_transaction():
             used = await MedicalConsent.filter(
@@ -74,7 +75,7 @@ async def scan(env: Env, clinician: uuid.UUID, hospital: str | None, code_text: 
             if used:
                 await _log(env, consent, clinician, hospital, RECOGNITION, **_seen(consent, found))
     except BaseException:
-        await online.release(env.redis, verified)  # nothing committed: the code still works
+        await claims.release(env.redis, verified)  # nothing committed: the code still works
         raise
     if not used:  # withdrawn while we read
         await _log(env, consent, clinician, hospital, REFUSED, attempt="scan")

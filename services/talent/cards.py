@@ -13,10 +13,10 @@ from datetime import date, datetime, timedelta
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
-from codes import revocations
 from codes.fields import Purpose, Subject
 from models.codes import RevocationReason
 from models.talent.cards import CardKind, CardStatus, TalentCard, TalentTier
+from services.codes import revocations
 from services.talent import errors
 from services.talent.clock import local_date
 

@@ -6,7 +6,7 @@ refresh still passes the gate. The subject is the card's id, never a personal nu
 
 from __future__ import annotations
 
-from typing import Final, Protocol
+from typing import Final
 
 from codes import text
 from codes.errors import CodeRejected
@@ -25,14 +25,6 @@ _TIERS: Final = {
     TalentTier.SILVER: Tier.SILVER,
     TalentTier.STANDARD: Tier.STANDARD,
 }
-
-
-class CodeKeys(Protocol):
-    """Where issuer and keyring come from (``codes.snapshot.KeyCache``)."""
-
-    async def issuer(self) -> Issuer: ...
-
-    async def keyring(self) -> Keyring: ...
 
 
 def issue(issuer: Issuer, card: TalentCard, *, now: int) -> IssuedCode:

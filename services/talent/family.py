@@ -15,8 +15,8 @@ from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from integrations.aishandong.models import Household, IdentityResult
+from integrations.base import IdType as PlatformIdType
 from integrations.base import PlatformError
-from integrations.simworld import IdType as PlatformIdType
 from models.identity.residents import IdType, Resident
 from models.talent.cards import CardKind, CardStatus, FamilyRelation, TalentCard
 from services.errors import InvalidInput

@@ -20,11 +20,11 @@ from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
-from codes import online
 from codes.errors import CodeRejected
 from codes.keyring import Keyring
 from models.talent.benefits import TalentBenefit, TalentQuotaUsage, TalentRedemption
 from models.talent.cards import CardKind, CardStatus, TalentCard
+from services.codes import claims
 from services.privacy import FieldCipher, mask_name
 from services.talent import benefits, codes, errors
 from services.talent.cards import check_usable
@@ -90,7 +90,7 @@ async def redeem(
     check_usable(card, today)
     benefit = await benefits.get(benefit_code)
     _check_benefit(card, benefit, merchant_code, today)
-    await online.claim(redis, verified, now=stamp)
+    await claims.claim(redis, verified, now=stamp)
     try:
         async with in_transaction():
             locked = await TalentCard.filter(id=card.id).select_for_update().first()
@@ -106,7 +106,7 @@ async def redeem(
     except BaseException:
         # Nothing was redeemed (quota used up, card lost a moment ago, the database gone):
         # the resident's code stays good for another try or another benefit.
-        await online.release(redis, verified)
+        await claims.release(redis, verified)
         raise
     name = mask_name(cipher.decrypt(card.name_enc, field="name"))
     return Redeemed(redemption, name, card, benefit, remaining)

@@ -9,6 +9,7 @@ from datetime import date, datetime
 
 from codes.online import IssuedCode
 from models.talent.cards import CardStatus, TalentCard
+from services.codes.snapshot import CodeKeys
 from services.privacy import FieldCipher, mask_name
 from services.talent import benefits, cards, codes, errors, image, rules
 from services.talent.clock import local_date
@@ -59,7 +60,7 @@ async def card_view(resident_id: uuid.UUID, cipher: FieldCipher, now: datetime) 
 
 
 async def card_code(
-    resident_id: uuid.UUID, card_id: uuid.UUID | None, keys: codes.CodeKeys, now: datetime
+    resident_id: uuid.UUID, card_id: uuid.UUID | None, keys: CodeKeys, now: datetime
 ) -> tuple[TalentCard, IssuedCode]:
     """A live code for the resident's card, or for one of its family sub-cards."""
     card = await cards.usable_card(resident_id, card_id, local_date(now))
@@ -69,7 +70,7 @@ async def card_code(
 async def card_image(
     resident_id: uuid.UUID,
     card_id: uuid.UUID | None,
-    keys: codes.CodeKeys,
+    keys: CodeKeys,
     cipher: FieldCipher,
     now: datetime,
 ) -> tuple[bytes, IssuedCode]:

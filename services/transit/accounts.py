@@ -12,11 +12,11 @@ from datetime import date, datetime
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
-from codes import revocations
 from codes.fields import Purpose, Subject
 from models.codes import RevocationReason
 from models.identity.residents import Resident
 from models.transit.accounts import AccountStatus, PaymentMethod, TransitAccount
+from services.codes import revocations
 from services.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from services.identity import delegations
 from services.privacy import FieldCipher

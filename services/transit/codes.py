@@ -13,10 +13,11 @@ from datetime import UTC, date, datetime, time
 
 from redis.asyncio import Redis
 
-from codes import issue, online, snapshot
+from codes import issue, online
 from codes.fields import Attributes, Purpose, Subject
 from codes.signing import Algorithm
 from models.identity.delegations import Delegation, DelegationStatus
+from services.codes import snapshot
 from services.errors import InvalidInput
 from services.identity import residents
 from services.privacy import FieldCipher

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from codes import store
 from models.codes import IssuerKey, IssuerKeyStatus
 from models.transit.fares import FareClass, FareClassRate, LineFare, TransferRule, TransitLine
+from services.codes import store
 from services.privacy import FieldCipher
 
 SINCE = date(2020, 1, 1)

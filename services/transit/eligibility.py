@@ -11,8 +11,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from codes.fields import Group
-from integrations.aishandong.models import Licence
-from integrations.simworld_licences import LicenceKind
+from integrations.aishandong.models import Licence, LicenceKind
 from models.transit.cards import CardKind
 from services.transit import fares
 from services.transit.accounts import age_on

@@ -11,7 +11,6 @@ import pytest
 from cryptography.exceptions import InvalidTag
 from tortoise.exceptions import IntegrityError
 
-from codes import revocations, snapshot, store
 from codes.device import Device
 from codes.document import open_document
 from codes.errors import CodeRejected
@@ -20,6 +19,7 @@ from codes.issue import certify_device, issue_code
 from codes.signing import Algorithm
 from codes.verify import verify_code
 from models.codes import IssuerKey, IssuerKeyStatus, KeyAlgorithm, RevocationReason
+from services.codes import revocations, snapshot, store
 from services.errors import Conflict, NotFound
 from services.privacy import FieldCipher
 

@@ -13,7 +13,8 @@ from codes.issue import Issuer, certify_device, issue_code
 from codes.keyring import Keyring, KeyStatus, Revocation
 from codes.signing import Algorithm, generate
 from codes.verify import DEFAULT_SKEW, verify_code
-from services.errors import InvalidInput
+from services.codes.errors import code_rejected
+from services.errors import DomainError, InvalidInput
 from tests.codes.conftest import public
 
 
@@ -200,10 +201,22 @@ def test_certificate_memo_still_checks_expiry_and_purpose(
         verify_code(phone.make_code(now), keyring, purpose=Purpose.CONSENT, now=now)
 
 
-def test_rejection_is_a_bilingual_domain_error() -> None:
-    error = CodeRejected("expired")
-    assert isinstance(error, InvalidInput)
-    assert (error.code, error.reason) == ("expired", "expired")
+def test_rejection_is_the_library_s_own_bilingual_error() -> None:
+    error = CodeRejected("expired", "at 12:00")
+    assert isinstance(error, ValueError)
+    assert not isinstance(error, DomainError)
+    assert (str(error), error.reason, error.detail) == ("expired", "expired", "at 12:00")
+    assert (error.message_zh, error.message_en) == MESSAGES["expired"]
+    with pytest.raises(KeyError):
+        CodeRejected("not_a_reason")
     for reason, (zh, en) in MESSAGES.items():
         assert en.isascii(), reason
         assert not zh.isascii(), reason
+
+
+@pytest.mark.parametrize("reason", sorted(MESSAGES))
+def test_the_server_maps_every_reason_to_a_400_problem(reason: str) -> None:
+    problem = code_rejected(CodeRejected(reason))
+    assert isinstance(problem, InvalidInput)  # HTTP 400
+    assert (problem.code, problem.message_zh, problem.message_en) == (reason, *MESSAGES[reason])
+    assert problem.detail == MESSAGES[reason][1]

@@ -9,10 +9,10 @@ from typing import Any
 import pytest
 
 from integrations.aishandong import AiShandongClient, ErrCode, HouseholdMember
+from integrations.aishandong.models import LICENCE_KINDS
 from integrations.aishandong.sim.server import create_simulator
 from integrations.base import PlatformError
 from integrations.simworld import PEOPLE, PERSONAS, gb11643_check_digit
-from integrations.simworld_licences import LICENCE_KINDS
 from tests.integrations.conftest import AISHANDONG, RecordingObserver, Serve, Sim
 
 PARENT, CHILD, MOTHER = PEOPLE["parent"], PEOPLE["parent_child"], PEOPLE["parent_mother"]

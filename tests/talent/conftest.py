@@ -7,9 +7,9 @@ from typing import Any
 import pytest
 from aiohttp.test_utils import TestClient
 
-from codes import store
 from models.codes import IssuerKey, IssuerKeyStatus
 from palm import keys
+from services.codes import store
 from tests.helpers import bearer, login
 
 

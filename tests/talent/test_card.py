@@ -10,11 +10,12 @@ from typing import Any
 from aiohttp.test_utils import TestClient
 from tortoise.transactions import in_transaction
 
-from codes import qr, snapshot, text
+from codes import qr, text
 from codes.fields import Purpose, Subject, Tier
 from codes.verify import verify_code
 from integrations.simworld import PEOPLE
 from models.talent.cards import CardStatus, TalentCard
+from services.codes import snapshot
 from services.talent import cards
 from tests.helpers import make_id_number, problem
 from tests.talent.support import card_code, redeem, relative, set_record

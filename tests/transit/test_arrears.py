@@ -6,8 +6,8 @@ import uuid
 
 from aiohttp.test_utils import TestClient
 
-from codes import snapshot
 from models.notifications import Notification
+from services.codes import snapshot
 from tests.helpers import problem, sim
 from tests.transit.support import keyring, open_account, ride_code, settle_today, tap, upload
 

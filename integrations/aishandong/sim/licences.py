@@ -15,7 +15,13 @@ from typing import Any
 
 from aiohttp import web
 
-from integrations.aishandong.models import LICENCE_KINDS_BY_TYPE, LICENCE_TYPES, ErrCode
+from integrations.aishandong.models import (
+    LICENCE_KINDS,
+    LICENCE_KINDS_BY_TYPE,
+    LICENCE_TYPES,
+    ErrCode,
+    LicenceKind,
+)
 from integrations.aishandong.sim.state import (
     LICENCES,
     OFFLINE,
@@ -27,7 +33,7 @@ from integrations.aishandong.sim.state import (
 )
 from integrations.simulator import control_body, fail, ok, request_json
 from integrations.simworld import Person
-from integrations.simworld_licences import LICENCE_KINDS, LicenceKind, LicenceRecord
+from integrations.simworld_licences import LicenceRecord
 from integrations.simworld_licences import licence_from_json as record_from_json
 
 _NOT_FOUND = "查无此人 (no such person)"

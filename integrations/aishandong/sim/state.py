@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from integrations.simworld import IdType, Person, gb11643_check_digit
-from integrations.simworld_licences import LicenceKind, LicenceRecord
+from integrations.aishandong.models import LicenceKind
+from integrations.base import IdType
+from integrations.simworld import Person, gb11643_check_digit
+from integrations.simworld_licences import LicenceRecord
 
 RECORDS = web.AppKey("aishandong_people", dict[str, Person])
 LICENCES = web.AppKey("aishandong_licences", dict[str, list[LicenceRecord]])  # by ID number

@@ -47,7 +47,6 @@ class CreditState:
     names: dict[str, set[str]] = field(default_factory=dict)  # the names each holder goes by
     records: dict[str, dict[str, Any]] = field(default_factory=dict)  # by serial number
     received: int = 0  # feedback calls, duplicates included
-    failures: dict[str, int] = field(default_factory=dict)  # route name → calls left to fail
 
     @classmethod
     def seeded(cls) -> CreditState:

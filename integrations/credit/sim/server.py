@@ -6,7 +6,8 @@ same content answers the same record with ``duplicate``; a repeat with other con
 Controls: ``GET /_sim/feedback`` (records and how many calls arrived),
 ``POST /_sim/ratings {"certNo", "rating", "score"}`` (``rating`` null: no evaluation),
 ``POST /_sim/debtors {"certNo", "cases"}`` (0: off the list),
-``POST /_sim/failures {"operation", "times"}`` (the next calls of an operation answer HTTP 503).
+``POST /_sim/failures {"operation", "times"}`` (the next calls of an operation answer HTTP 503:
+a shorthand for the shared ``/_sim/faults``, so one such outage at a time).
 """
 
 from __future__ import annotations
@@ -15,17 +16,17 @@ import secrets
 from datetime import date
 
 from aiohttp import web
-from aiohttp.typedefs import Handler
 
 from integrations.base import Platform
 from integrations.credit.models import CERT_TYPES, RATINGS, ErrCode
 from integrations.credit.sim.data import STATE, CreditState, Evaluation
 from integrations.simulator import (
+    Fault,
     control_body,
     fail,
-    is_control,
     ok,
     request_json,
+    set_fault,
     signed_requests,
     simulator_app,
 )
@@ -47,7 +48,7 @@ _FEEDBACK_FIELDS = (
 
 def create_simulator(platform: Platform) -> web.Application:
     """信用山东 as seen by our app id: the simworld's evaluations, debtors and our feedback."""
-    app = simulator_app(signed_requests({platform.app_id: platform.secret}), _failures)
+    app = simulator_app(signed_requests({platform.app_id: platform.secret}))
     app[STATE] = CreditState.seeded()
     app.router.add_post("/credit/v1/rating", _rating, name="credit.rating")
     app.router.add_post("/credit/v1/dishonest", _dishonest, name="credit.dishonest")
@@ -57,17 +58,6 @@ def create_simulator(platform: Platform) -> web.Application:
     app.router.add_post("/_sim/debtors", _set_debtor)
     app.router.add_post("/_sim/failures", _set_failures)
     return app
-
-
-@web.middleware
-async def _failures(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """An outage of one operation, for retry tests: HTTP 503 before the request is looked at."""
-    name = request.match_info.route.name or ""
-    left = request.app[STATE].failures.get(name, 0)
-    if left and not is_control(request):
-        request.app[STATE].failures[name] = left - 1
-        raise web.HTTPServiceUnavailable(text="busy")
-    return await handler(request)
 
 
 def _well_formed(cert_type: object, number: str) -> bool:
@@ -200,11 +190,12 @@ async def _set_debtor(request: web.Request) -> web.Response:
 
 
 async def _set_failures(request: web.Request) -> web.Response:
+    """An outage of one operation for its next ``times`` calls, for retry tests."""
     body = await control_body(request)
     operation, times = body.get("operation"), body.get("times")
     if operation not in ("credit.rating", "credit.dishonest", "credit.feedback") or (
         type(times) is not int or times < 0
     ):
         raise web.HTTPBadRequest(text="operation: credit.rating|dishonest|feedback; times >= 0")
-    request.app[STATE].failures[str(operation)] = times
+    set_fault(request.app, Fault("fail", calls=times, operation=str(operation)))
     return web.json_response({"operation": operation, "times": times})

@@ -4,16 +4,15 @@ Requests must carry valid signing headers (refusals are OperationOutcome ``secur
 HTTP 401); searches are paged with ``Bundle.link`` next. Control endpoints for tests:
 ``POST /_sim/outage`` ``{"status": 503, "delay": 0, "calls": null}`` makes the next ``calls``
 requests (all, when null) wait ``delay`` seconds and fail with ``status`` (none: answer
-normally, only late); ``DELETE /_sim/outage`` ends it.
+normally, only late); ``DELETE /_sim/outage`` ends it. Both set the shared ``/_sim/faults``;
+a failing call answers a ``transient`` OperationOutcome with ``Retry-After``.
 """
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import json
 import uuid
-from dataclasses import dataclass
 from urllib.parse import parse_qsl
 
 from aiohttp import web
@@ -24,27 +23,17 @@ from integrations.base import Platform
 from integrations.health.fhir import BASE_PATH, FHIR_JSON, IDENTIFIER_SYSTEMS
 from integrations.health.sim import search as simsearch
 from integrations.health.sim.seed import Resource, Store, seeded_store
-from integrations.simulator import control_body, is_control, signed_requests, simulator_app
+from integrations.simulator import (
+    Fault,
+    control_body,
+    is_control,
+    set_fault,
+    signed_requests,
+    simulator_app,
+)
 from integrations.simworld import PEOPLE
 
 STORE = web.AppKey("health_store", Store)
-
-
-@dataclass
-class Outage:
-    status: int | None = None
-    delay: float = 0.0
-    calls: int | None = None  # None: until ended
-
-    def set(self, status: int | None, delay: float, calls: int | None) -> None:
-        self.status, self.delay, self.calls = status, delay, calls
-
-    @property
-    def active(self) -> bool:
-        return (self.status is not None or self.delay > 0) and self.calls != 0
-
-
-OUTAGE = web.AppKey("health_outage", Outage)
 
 
 def outcome(status: int, code: str, text: str) -> web.Response:
@@ -85,9 +74,8 @@ def create_simulator(platform: Platform) -> web.Application:
             return outcome(401, "security", message)
         return response
 
-    app = simulator_app(_outages, fhir_signing)
+    app = simulator_app(fhir_signing, failure=_maintenance)
     app[STORE] = seeded_store(PEOPLE)
-    app[OUTAGE] = Outage()
     base = BASE_PATH
     app.router.add_post(base + "/Patient/_search", _patient_search, name="patient.search")
     app.router.add_get(base + "/Organization", _organizations, name="organization.search")
@@ -100,18 +88,8 @@ def create_simulator(platform: Platform) -> web.Application:
     return app
 
 
-@web.middleware
-async def _outages(request: web.Request, handler: Handler) -> web.StreamResponse:
-    outage = request.app[OUTAGE]
-    if is_control(request) or not outage.active:
-        return await handler(request)
-    if outage.calls is not None:
-        outage.calls -= 1
-    if outage.delay:
-        await asyncio.sleep(outage.delay)
-    if outage.status is None:
-        return await handler(request)
-    response = outcome(outage.status, "transient", "平台维护中，请稍后再试")
+def _maintenance(status: int) -> web.Response:
+    response = outcome(status, "transient", "平台维护中，请稍后再试")
     response.headers["Retry-After"] = "30"
     return response
 
@@ -208,10 +186,14 @@ async def _start_outage(request: web.Request) -> web.Response:
         raise web.HTTPBadRequest(text="status is an HTTP status or null; delay is seconds")
     if not (calls is None or isinstance(calls, int)):
         raise web.HTTPBadRequest(text="calls is a number of requests or null")
-    request.app[OUTAGE].set(status, float(delay), calls)
+    if status is None:  # late, not failing
+        fault = Fault("slow", float(delay), calls=calls) if delay else Fault()
+    else:
+        fault = Fault("fail", float(delay), status, calls)
+    set_fault(request.app, fault)
     return web.json_response({"outage": True})
 
 
 async def _end_outage(request: web.Request) -> web.Response:
-    request.app[OUTAGE].set(None, 0.0, None)
+    set_fault(request.app, Fault())
     return web.json_response({"outage": False})

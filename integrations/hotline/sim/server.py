@@ -5,12 +5,12 @@ tenant registers it in the platform's console); ``POST /_sim/callback {"url"}`` 
 (null: back to ``push_to``). Controls: ``POST /_sim/tickets/{ticketNo}/progress {"status",
 "note"}`` moves a ticket on and pushes the change, signed; ``GET /_sim/tickets`` and
 ``GET /_sim/pushes`` show what the platform holds and what it pushed; ``POST /_sim/latency
-{"seconds"}`` slows every API call down. Follow-ups, chases and evaluations: ``simactions``.
+{"seconds"}`` slows every API call down (a shorthand for the shared ``/_sim/faults``).
+Follow-ups, chases and evaluations: ``simactions``.
 """
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
@@ -18,7 +18,6 @@ from typing import Any
 
 import aiohttp
 from aiohttp import web
-from aiohttp.typedefs import Handler
 from yarl import URL
 
 from integrations.base import Platform
@@ -28,11 +27,12 @@ from integrations.hotline.sim.state import PLATFORM, SESSION, WORLD, HotlineWorl
 from integrations.signing import signed_headers
 from integrations.simulator import (
     SIM,
+    Fault,
     control_body,
     fail,
-    is_control,
     ok,
     request_json,
+    set_fault,
     signed_requests,
     simulator_app,
 )
@@ -44,7 +44,7 @@ def create_simulator(
     platform: Platform, push_to: Callable[[], str | None] = lambda: None
 ) -> web.Application:
     """The 12345 platform as seen by our app id, pushing progress to ``push_to()``."""
-    app = simulator_app(signed_requests({platform.app_id: platform.secret}), _slow)
+    app = simulator_app(signed_requests({platform.app_id: platform.secret}))
     app[WORLD], app[PLATFORM], app[PUSH_TO] = HotlineWorld(), platform, push_to
     app.cleanup_ctx.append(_session_ctx)
     app.router.add_post("/hotline/v1/tickets", _create, name="tickets.create")
@@ -58,20 +58,12 @@ def create_simulator(
     return app
 
 
-@web.middleware
-async def _slow(request: web.Request, handler: Handler) -> web.StreamResponse:
-    latency = request.app[WORLD].latency
-    if latency and not is_control(request):
-        await asyncio.sleep(latency)
-    return await handler(request)
-
-
 async def _set_latency(request: web.Request) -> web.Response:
     """``{"seconds": s}``: every API call answers after ``s`` seconds."""
     seconds = (await control_body(request)).get("seconds")
     if not isinstance(seconds, int | float) or not 0 <= seconds <= 30:
         raise web.HTTPBadRequest(text="seconds must be a number from 0 to 30")
-    request.app[WORLD].latency = float(seconds)
+    set_fault(request.app, Fault("slow", float(seconds)) if seconds else Fault())
     return web.json_response({"seconds": seconds})
 
 

@@ -30,7 +30,6 @@ class HotlineWorld:
     tickets: dict[str, SimTicket] = field(default_factory=dict)  # by ticket number
     callback_url: str | None = None
     pushes: list[dict[str, Any]] = field(default_factory=list)
-    latency: float = 0.0  # seconds every API call takes (slow-platform tests)
 
 
 WORLD = web.AppKey("hotline_world", HotlineWorld)

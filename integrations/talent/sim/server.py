@@ -3,7 +3,8 @@
 Controls: ``POST /_sim/talents`` adds or changes a record (``id_number`` and any fields of
 ``simstate.TalentRecord``; fields left out are kept, and each changed field lands in the change
 feed); ``DELETE /_sim/talents`` ``{"id_number"}`` removes one; ``POST /_sim/availability``
-``{"available": false}`` makes the platform answer HTTP 503 until set back.
+``{"available": false}`` makes the platform answer HTTP 503 until set back (a shorthand for the
+shared ``/_sim/faults``).
 """
 
 from __future__ import annotations
@@ -11,16 +12,16 @@ from __future__ import annotations
 from typing import Any
 
 from aiohttp import web
-from aiohttp.typedefs import Handler
 
 from integrations.base import Platform
 from integrations.simulator import (
     SIM,
+    Fault,
     control_body,
     fail,
-    is_control,
     ok,
     request_json,
+    set_fault,
     signed_requests,
     simulator_app,
 )
@@ -39,7 +40,7 @@ _MAX_PAGE = 500
 
 def create_simulator(platform: Platform) -> web.Application:
     """The talent platform as seen by our app id: qualifications and their change feed."""
-    app = simulator_app(_outage, signed_requests({platform.app_id: platform.secret}))
+    app = simulator_app(signed_requests({platform.app_id: platform.secret}))
     app[STATE] = seeded_world()
     app.router.add_post(
         "/talent/v1/qualification/query", _qualification, name="qualification.query"
@@ -49,13 +50,6 @@ def create_simulator(platform: Platform) -> web.Application:
     app.router.add_delete("/_sim/talents", _delete_record)
     app.router.add_post("/_sim/availability", _set_availability)
     return app
-
-
-@web.middleware
-async def _outage(request: web.Request, handler: Handler) -> web.StreamResponse:
-    if not is_control(request) and not request.app[STATE].available:
-        return web.Response(status=503, text="service unavailable")
-    return await handler(request)
 
 
 async def _qualification(request: web.Request) -> web.Response:
@@ -139,5 +133,5 @@ async def _set_availability(request: web.Request) -> web.Response:
     available = (await control_body(request)).get("available")
     if not isinstance(available, bool):
         raise web.HTTPBadRequest(text="available must be true or false")
-    request.app[STATE].available = available
+    set_fault(request.app, Fault() if available else Fault("fail"))
     return web.json_response({"available": available})

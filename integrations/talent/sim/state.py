@@ -67,7 +67,6 @@ class TalentWorld:
 
     records: dict[str, TalentRecord]
     changes: list[ChangeEntry] = field(default_factory=list)
-    available: bool = True
 
     def put(self, record: TalentRecord, now: datetime) -> list[ChangeEntry]:
         """Store ``record`` as a new version; one feed entry per kind of change."""

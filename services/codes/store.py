@@ -17,7 +17,7 @@ from tortoise.transactions import in_transaction
 from codes.issue import Issuer
 from codes.signing import Algorithm, generate, load_signer
 from models.codes import IssuerKey, IssuerKeyStatus, KeyAlgorithm, KeyringVersion
-from services.errors import Conflict, NotFound
+from services.codes import errors
 from services.privacy import FieldCipher
 
 log = logging.getLogger("palm.codes")
@@ -61,10 +61,10 @@ async def generate_key(cipher: FieldCipher, algorithm: Algorithm = Algorithm.P25
         async with in_transaction():
             await bump_version()  # first: the version row serialises every change of keys
             if await IssuerKey.exists(status=IssuerKeyStatus.ACTIVE):
-                raise _conflict("an active key exists; rotate it instead")
+                raise errors.issuer_key_conflict("an active key exists; rotate it instead")
             key = await _create(cipher, algorithm)
     except IntegrityError:
-        raise _conflict("another key was created at the same time") from None
+        raise errors.issuer_key_conflict("another key was created at the same time") from None
     log.info("issuer key %s (%s) generated and active", key.kid, key.algorithm.value)
     return key
 
@@ -85,7 +85,7 @@ async def rotate_key(
                 await old.save(update_fields=["status", "active_slot", "rotated_at"])
             key = await _create(cipher, algorithm)
     except IntegrityError:
-        raise _conflict("another rotation ran at the same time") from None
+        raise errors.issuer_key_conflict("another rotation ran at the same time") from None
     log.info(
         "issuer key %s (%s) active; key %s retiring",
         key.kid,
@@ -100,9 +100,9 @@ async def retire_key(kid: int, *, now: datetime | None = None) -> IssuerKey:
     async with in_transaction():
         key = await IssuerKey.filter(kid=kid).select_for_update().first()
         if key is None:
-            raise NotFound("issuer_key_not_found", "找不到该密钥。", f"No issuer key {kid}.")
+            raise errors.issuer_key_not_found(kid)
         if key.status is IssuerKeyStatus.ACTIVE:
-            raise _conflict("the active key cannot be retired; rotate first")
+            raise errors.issuer_key_conflict("the active key cannot be retired; rotate first")
         if key.status is IssuerKeyStatus.RETIRING:
             key.status, key.retired_at = IssuerKeyStatus.RETIRED, now or datetime.now(UTC)
             await key.save(update_fields=["status", "retired_at"])
@@ -128,11 +128,5 @@ async def load_issuer(cipher: FieldCipher) -> Issuer:
     """The active key, ready to sign codes and certificates."""
     key = await IssuerKey.get_or_none(status=IssuerKeyStatus.ACTIVE)
     if key is None:
-        raise NotFound("no_issuer_key", "尚未配置签发密钥。", "No issuer key is configured.")
+        raise errors.no_issuer_key()
     return issuer_from_row(cipher, key)
-
-
-def _conflict(detail: str) -> Conflict:
-    return Conflict(
-        "issuer_key_conflict", "密钥状态已变化，请重试。", "The issuer keys changed.", detail=detail
-    )

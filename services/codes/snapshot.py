@@ -10,15 +10,27 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable
+from typing import Protocol
 
 from codes.document import KeyringDocument, sign_document
 from codes.fields import Purpose, Subject
 from codes.issue import Issuer
 from codes.keyring import Keyring, KeyStatus, PublicKey, Revocation
 from codes.signing import Algorithm
-from codes.store import current_version, issuer_from_row, load_issuer
 from models.codes import IssuerKey, IssuerKeyStatus, RevocationEntry, RevocationScope
+from services.codes.store import current_version, issuer_from_row, load_issuer
 from services.privacy import FieldCipher
+
+
+class CodeKeys(Protocol):
+    """What services need to issue and verify codes: the signing key and a keyring snapshot.
+
+    ``KeyCache`` is the one the application wires; tests may hand in anything with these two.
+    """
+
+    async def issuer(self) -> Issuer: ...
+
+    async def keyring(self) -> Keyring: ...
 
 
 async def _rows() -> tuple[int, list[IssuerKey], list[RevocationEntry]]:

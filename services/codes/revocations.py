@@ -7,8 +7,8 @@ import logging
 from tortoise.transactions import in_transaction
 
 from codes.fields import Purpose, Subject
-from codes.store import bump_version
 from models.codes import RevocationEntry, RevocationReason, RevocationScope
+from services.codes.store import bump_version
 
 log = logging.getLogger("palm.codes")
 
