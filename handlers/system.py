@@ -46,7 +46,7 @@ async def healthz(request: web.Request) -> Health:
 @api.get("/readyz", auth="none", limited=False, response=Readiness)
 async def readyz(request: web.Request) -> Readiness:
     """The database and the cache both answer; 503 otherwise."""
-    checks = {"database": database_ready(), "cache": request.app[keys.REDIS].ping()}
+    checks = {"database": database_ready(), "cache": request.app[keys.DEPS].redis.ping()}
     results = {}
     for name, check in checks.items():
         try:

@@ -179,7 +179,7 @@ def _endpoint(op: Operation) -> Callable[[web.Request], Awaitable[web.StreamResp
 
 async def _authorise(request: web.Request, op: Operation) -> None:
     """Authenticate by the operation's scheme, check roles, and count the request."""
-    redis, limits = request.app[keys.REDIS], request.app[keys.SETTINGS].rate_limits
+    redis, limits = request.app[keys.DEPS].redis, request.app[keys.SETTINGS].rate_limits
     if op.auth == "session":
         principal = await auth_service.authenticate(
             redis,

@@ -49,16 +49,14 @@ def create_app(settings: Settings) -> web.Application:
     )
     app[keys.SETTINGS] = settings
     app[keys.METRICS] = Metrics()
-    app[keys.CIPHER] = FieldCipher(settings.secret_keys)
     app[keys.PUBLIC_URL] = PublicUrl(settings)
     app.cleanup_ctx.extend(
         [
-            storage.redis_ctx,
             storage.database_ctx,
             _metrics_ctx,
             _simulators_ctx,
             _http_ctx,
-            _clients_ctx,
+            _deps_ctx,
             jobs_ctx,
             _bot_ctx,
             _seed_ctx,
@@ -98,29 +96,34 @@ async def _http_ctx(app: web.Application) -> AsyncIterator[None]:
         yield
 
 
-async def _clients_ctx(app: web.Application) -> AsyncIterator[None]:
-    session, platforms, metrics = app[keys.HTTP], app[keys.PLATFORMS], app[keys.METRICS]
-    app[keys.WECHAT] = WeChatClient(session, platforms["wechat"], metrics)
-    app[keys.AISHANDONG] = AiShandongClient(session, platforms["aishandong"], metrics)
-    app[keys.WECHAT_TOKENS] = AccessTokenHolder(app[keys.REDIS], app[keys.WECHAT])
+async def _deps_ctx(app: web.Application) -> AsyncIterator[None]:
+    """Redis, the field cipher and one client per platform: the one source of each (``DEPS``)."""
+    settings, session, platforms = app[keys.SETTINGS], app[keys.HTTP], app[keys.PLATFORMS]
+    metrics = app[keys.METRICS]
+    redis = storage.open_redis(settings)
+    cipher = FieldCipher(settings.secret_keys)
+    wechat = WeChatClient(session, platforms["wechat"], metrics)
     app[keys.DEPS] = Deps(
-        redis=app[keys.REDIS],
-        cipher=app[keys.CIPHER],
-        wechat=app[keys.WECHAT],
-        wechat_tokens=app[keys.WECHAT_TOKENS],
-        aishandong=app[keys.AISHANDONG],
+        redis=redis,
+        cipher=cipher,
+        wechat=wechat,
+        wechat_tokens=AccessTokenHolder(redis, wechat),
+        aishandong=AiShandongClient(session, platforms["aishandong"], metrics),
         talent=TalentClient(session, platforms["talent"], metrics),
         credit=CreditClient(session, platforms["credit"], metrics),
         health=HealthClient(session, platforms["health"], metrics),
         hotline=HotlineClient(session, platforms["hotline"], metrics),
         wechatpay=WeChatPayClient(
-            session, platforms["wechatpay"], metrics, keys=app[keys.SETTINGS].wechatpay_keys
+            session, platforms["wechatpay"], metrics, keys=settings.wechatpay_keys
         ),
-        codes=KeyCache(app[keys.CIPHER]),
-        settings=app[keys.SETTINGS],
+        codes=KeyCache(cipher),
+        settings=settings,
         base_url=app[keys.PUBLIC_URL],
     )
-    yield
+    try:
+        yield
+    finally:
+        await redis.aclose()
 
 
 async def _bot_ctx(app: web.Application) -> AsyncIterator[None]:
@@ -135,5 +138,6 @@ async def _seed_ctx(app: web.Application) -> AsyncIterator[None]:
     """In development, make sure the demo personas exist (idempotent)."""
     settings = app[keys.SETTINGS]
     if settings.seed_demo:
-        await demo.seed(app[keys.CIPHER], app[keys.PLATFORMS]["wechat"].app_id, settings.data_dir)
+        cipher = app[keys.DEPS].cipher
+        await demo.seed(cipher, app[keys.PLATFORMS]["wechat"].app_id, settings.data_dir)
     yield

@@ -11,10 +11,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import importlib
 import logging
-import pkgutil
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -28,27 +26,24 @@ from taskiq.api import run_receiver_task, run_scheduler_task
 from taskiq.schedule_sources import LabelScheduleSource
 from taskiq_redis import RedisStreamBroker
 
-import services
 from palm import keys
 from palm.settings import Settings
 from services import jobs
 from services.deps import Deps
+from services.job_table import TABLE
 
 log = logging.getLogger("palm.jobs")
 
 
-def load_handlers() -> None:
-    """Import every service module, so each registers its job handlers and cron jobs."""
-    for info in pkgutil.walk_packages(services.__path__, "services."):
-        importlib.import_module(info.name)
-
-
 class JobQueue:
-    """Hands outbox ids to the broker; runs the receiver and the cron scheduler when asked."""
+    """Hands outbox ids to the broker; runs the receiver and the cron scheduler when asked.
 
-    def __init__(self, settings: Settings, deps: Deps) -> None:
-        load_handlers()
+    ``table`` is every job it can run (``services.job_table.TABLE`` in the app).
+    """
+
+    def __init__(self, settings: Settings, deps: Deps, table: jobs.JobTable) -> None:
         self._deps = deps
+        self.table = table
         self.broker: AsyncBroker = (
             RedisStreamBroker(
                 settings.redis_url,
@@ -66,7 +61,7 @@ class JobQueue:
         )
 
         async def process(message_id: int) -> bool:
-            return await jobs.process(deps, message_id)
+            return await self.process(message_id)
 
         async def sweep() -> int:
             return await self.sweep()
@@ -75,7 +70,7 @@ class JobQueue:
             process, task_name="palm.process"
         )
         self.broker.register_task(sweep, task_name="palm.sweep", schedule=[{"cron": "* * * * *"}])
-        for job in jobs.REGISTRY.cron:
+        for job in table.cron:
             self.broker.register_task(
                 self._cron_runner(job),
                 task_name=f"palm.cron.{job.name}",
@@ -83,13 +78,17 @@ class JobQueue:
             )
         self._tasks: list[asyncio.Task[Any]] = []
 
+    async def process(self, message_id: int) -> bool:
+        """Run one outbox message here and now (what the receiver does with a delivered id)."""
+        return await jobs.process(self.table, self._deps, message_id)
+
     async def sweep(self) -> int:
         """Deliver every due outbox message to the queue (new, retried, or abandoned)."""
         due = await jobs.due()
         await self.kick(due)
         return len(due)
 
-    def _cron_runner(self, job: jobs.CronJob) -> Any:
+    def _cron_runner(self, job: jobs.CronJob) -> Callable[[], Awaitable[None]]:
         async def run() -> None:
             # Several schedulers may fire the same minute: one Redis claim per run.
             minute = datetime.now(UTC).strftime("%Y%m%d%H%M")
@@ -139,7 +138,7 @@ class JobQueue:
 
 async def jobs_ctx(app: web.Application) -> AsyncIterator[None]:
     settings = app[keys.SETTINGS]
-    queue = JobQueue(settings, app[keys.DEPS])
+    queue = JobQueue(settings, app[keys.DEPS], TABLE)
     app[keys.JOBS] = queue
     await queue.start(worker=settings.run_worker, scheduler=settings.run_scheduler)
     try:

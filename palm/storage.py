@@ -97,15 +97,6 @@ def open_redis(settings: Settings) -> Redis:
     return fakeredis.FakeAsyncRedis()
 
 
-async def redis_ctx(app: web.Application) -> AsyncIterator[None]:
-    redis = open_redis(app[keys.SETTINGS])
-    app[keys.REDIS] = redis
-    try:
-        yield
-    finally:
-        await redis.aclose()
-
-
 async def database_ready() -> None:
     """Raise if the database does not answer a trivial query."""
     from tortoise.connection import get_connection

@@ -73,7 +73,6 @@ async def send_custom(
     return message
 
 
-@jobs.REGISTRY.handles("notification.custom")
 async def send_custom_job(deps: Deps, payload: dict[str, Any]) -> None:
     """Job: check (when asked) and send one queued customer-service message."""
     message = await CustomMessage.get_or_none(id=payload["id"])

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from pathlib import Path
+from typing import Protocol
 
 from redis.asyncio import Redis
 
 from integrations.aishandong.client import AiShandongClient
+from integrations.base import Platform
 from integrations.credit.client import CreditClient
 from integrations.health.client import HealthClient
 from integrations.hotline.client import HotlineClient
@@ -17,7 +19,24 @@ from integrations.wechat.client import WeChatClient
 from integrations.wechatpay.client import WeChatPayClient
 from services.codes.snapshot import KeyCache
 from services.identity.wechat_token import AccessTokenHolder
+from services.medical.config import MedicalConfig
 from services.privacy import FieldCipher
+
+
+class ServiceSettings(Protocol):
+    """The settings services and the bot read; ``palm.settings.Settings`` satisfies it.
+
+    Named here so services never import the wiring; add an attribute when a service needs it.
+    """
+
+    @property
+    def wechat(self) -> Platform: ...  # the mini-program (its app id in links and payments)
+
+    @property
+    def data_dir(self) -> Path: ...  # where uploaded evidence is kept
+
+    @property
+    def medical(self) -> MedicalConfig: ...  # cache ages, breaker, consent codes
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,5 +54,5 @@ class Deps:
     hotline: HotlineClient
     wechatpay: WeChatPayClient
     codes: KeyCache  # the active issuer key and keyring snapshot for signed codes
-    settings: Any  # palm.settings.Settings; typed loosely so services never import the wiring
+    settings: ServiceSettings
     base_url: Callable[[], str]  # where platforms call us back (PALM_PUBLIC_URL or our address)

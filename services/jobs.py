@@ -1,32 +1,63 @@
 """Background work: an outbox in the database, executed by the job queue (taskiq).
 
 Services call ``add`` inside the transaction that causes the work, so the work is committed or
-rolled back with it. The queue runs ``process(message id)``; a message is claimed atomically,
-so a duplicate delivery or a second worker never runs it twice at once, and a failure leaves it
-for a later attempt with exponential backoff. ``due`` lists what a sweep must (re)deliver: new
-messages, retries whose time has come, and claims abandoned by a crashed worker.
+rolled back with it. ``services.job_table`` names the function for each topic and the cron
+jobs; the queue is handed that table and runs ``process(table, deps, message id)``. A message
+is claimed atomically, so a duplicate delivery or a second worker never runs it twice at once,
+and a failure leaves it for a later attempt with exponential backoff. ``due`` lists what a
+sweep must (re)deliver: new messages, retries whose time has come, and claims abandoned by a
+crashed worker.
 """
 
 from __future__ import annotations
 
 import contextvars
 import logging
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Literal, cast, get_args
 
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F, Q
 
 from models.jobs import OutboxMessage
+from services.deps import Deps
 
 log = logging.getLogger("palm.jobs")
 
 MAX_ATTEMPTS = 8
 CLAIM_SECONDS = 300
 
-Handler = Callable[[Any, dict[str, Any]], Awaitable[None]]
+Payload = dict[str, Any]
+"""A message's JSON payload, as the service that added it wrote it."""
+Handler = Callable[[Deps, Payload], Awaitable[None]]
+Scheduled = Callable[[Deps], Awaitable[None]]
+
+Topic = Literal[
+    "notification.send",
+    "notification.custom",
+    "hotline.submit",
+    "hotline.action",
+    "credit.report",
+    "credit.repair",
+    "talent.policy_scan",
+    "transit.taps.price",
+    "transit.payment.apply",
+    "transit.run.settlement",
+    "transit.run.reverification",
+    "medical.cache.drop",
+]
+"""Every kind of work a service may ``add``; ``services.job_table`` has one handler for each."""
+TOPICS: frozenset[str] = frozenset(get_args(Topic))
+
+
+class UnknownTopic(ValueError):
+    """Work was added, or found in the outbox, under a topic no handler takes."""
+
+    def __init__(self, topic: str) -> None:
+        super().__init__(f"no handler for topic {topic!r}")
+        self.topic = topic
 
 
 class RetryLater(Exception):
@@ -41,44 +72,47 @@ class RetryLater(Exception):
 class CronJob:
     name: str
     cron: str  # standard five-field cron, UTC
-    run: Callable[[Any], Awaitable[None]]
+    run: Scheduled
 
 
-@dataclass(slots=True)
-class Registry:
-    """Topic handlers and scheduled jobs; the app builds one and every service adds to it."""
+@dataclass(frozen=True, slots=True)
+class JobTable:
+    """Which function runs each topic, and the scheduled jobs: handed to the queue at start-up.
 
-    handlers: dict[str, Handler] = field(default_factory=dict)
-    cron: list[CronJob] = field(default_factory=list)
+    Refuses to be built unless every topic has exactly one handler, so a topic a service adds
+    can never sit in the outbox with nobody to run it.
+    """
 
-    def handles(self, topic: str) -> Callable[[Handler], Handler]:
-        def decorator(handler: Handler) -> Handler:
-            self.handlers[topic] = handler
-            return handler
+    handlers: Mapping[Topic, Handler]
+    cron: tuple[CronJob, ...] = ()
 
-        return decorator
+    def __post_init__(self) -> None:
+        missing = sorted(TOPICS - self.handlers.keys())
+        extra = sorted(set(self.handlers) - TOPICS)
+        if missing or extra:
+            raise ValueError(f"job table: no handler for {missing}, unknown topics {extra}")
+        names = [job.name for job in self.cron]
+        if len(names) != len(set(names)):
+            raise ValueError(f"job table: cron names repeat in {names}")
 
-    def every(self, name: str, cron: str) -> Callable[[Callable[[Any], Awaitable[None]]], Any]:
-        def decorator(run: Callable[[Any], Awaitable[None]]) -> Callable[[Any], Awaitable[None]]:
-            self.cron.append(CronJob(name, cron, run))
-            return run
+    def handler(self, topic: str) -> Handler:
+        """The function for ``topic``; ``UnknownTopic`` when there is none."""
+        if topic not in TOPICS:
+            raise UnknownTopic(topic)
+        return self.handlers[cast(Topic, topic)]
 
-        return decorator
-
-
-REGISTRY = Registry()
-"""The table of handlers, filled by service modules when imported (like a route table)."""
 
 # Ids added in the current request, so the caller can hand them to the queue after commit.
 _added: contextvars.ContextVar[list[int] | None] = contextvars.ContextVar("outbox", default=None)
 
 
-async def add(
-    topic: str, payload: dict[str, Any], *, key: str, delay_seconds: int = 0
-) -> OutboxMessage:
-    """Record work inside the caller's transaction; adding the same ``key`` twice is a no-op."""
-    if topic not in REGISTRY.handlers:
-        raise ValueError(f"no handler for topic {topic!r}")
+async def add(topic: str, payload: Payload, *, key: str, delay_seconds: int = 0) -> OutboxMessage:
+    """Record work inside the caller's transaction; adding the same ``key`` twice is a no-op.
+
+    A topic outside ``Topic`` raises ``UnknownTopic``, rolling the caller's transaction back.
+    """
+    if topic not in TOPICS:
+        raise UnknownTopic(topic)
     available = datetime.now(UTC) + timedelta(seconds=delay_seconds)
     existing = await OutboxMessage.get_or_none(key=key)
     if existing is not None:
@@ -106,8 +140,12 @@ def collected(token: contextvars.Token[list[int] | None]) -> list[int]:
     return ids
 
 
-async def process(deps: Any, message_id: int) -> bool:
-    """Run one message if it is due and unclaimed; True when it ran to completion."""
+async def process(table: JobTable, deps: Deps, message_id: int) -> bool:
+    """Run one message if it is due and unclaimed; True when it ran to completion.
+
+    A topic missing from ``table`` (a message left by another release) is a counted failure
+    under a plain error, so it ends dead and visible rather than silently done.
+    """
     now = datetime.now(UTC)
     claimed = (
         await OutboxMessage.filter(id=message_id, done_at__isnull=True, dead_at__isnull=True)
@@ -119,7 +157,7 @@ async def process(deps: Any, message_id: int) -> bool:
         return False  # done, dead, not yet due, or another worker holds it
     message = await OutboxMessage.get(id=message_id)
     try:
-        await REGISTRY.handlers[message.topic](deps, dict(message.payload))
+        await table.handler(message.topic)(deps, dict(message.payload))
     except RetryLater as exc:
         await _reschedule(message, exc.seconds, str(exc), count=False)
         return False

@@ -53,7 +53,6 @@ async def notify(
     return notification
 
 
-@jobs.REGISTRY.handles("notification.send")
 async def send(deps: Deps, payload: dict[str, Any]) -> None:
     """Job: send one queued notification through WeChat."""
     notification = await Notification.get_or_none(id=payload["id"])

@@ -80,12 +80,12 @@ async def run_jobs(client: TestClient, within: float = 10.0) -> None:
     from palm import keys
     from services import jobs
 
-    deps = client.app[keys.DEPS]
+    queue = client.app[keys.JOBS]
     loop = asyncio.get_running_loop()
     deadline = loop.time() + within
     while loop.time() < deadline:
         for message_id in await jobs.due():
-            await jobs.process(deps, message_id)
+            await queue.process(message_id)
         busy = await OutboxMessage.filter(
             done_at__isnull=True, dead_at__isnull=True, available_at__lte=datetime.now(UTC)
         ).exists()

@@ -122,18 +122,18 @@ async def put_article(request: web.Request, body: ArticleIn) -> ArticleOut:
     except ArticleError as exc:
         raise ValidationFailed([FieldError(path="body", message=str(exc))]) from None
     principal = request[keys.PRINCIPAL]
-    return _out(await editing.save(request.app[keys.REDIS], article, principal.resident_id))
+    return _out(await editing.save(request.app[keys.DEPS].redis, article, principal.resident_id))
 
 
 @api.delete("/api/v1/admin/kb/articles/{slug}", status=204, roles=OPERATORS, errors=(400, 404))
 async def withdraw_article(request: web.Request) -> None:
     """Stop answering with an article (a repository one is hidden, an operator's deleted)."""
     editor = request[keys.PRINCIPAL].resident_id
-    await editing.withdraw(request.app[keys.REDIS], _slug(request), editor)
+    await editing.withdraw(request.app[keys.DEPS].redis, _slug(request), editor)
 
 
 @api.post("/api/v1/admin/kb/articles/{slug}/revert", response=ArticleOut, roles=OPERATORS,
           errors=(400, 404))  # fmt: skip
 async def revert_article(request: web.Request) -> ArticleOut:
     """Drop operators' changes to a repository article: its file's text applies again."""
-    return _out(await editing.revert(request.app[keys.REDIS], _slug(request)))
+    return _out(await editing.revert(request.app[keys.DEPS].redis, _slug(request)))

@@ -101,7 +101,7 @@ class DecisionIn(ApiModel):
 
 
 def _dispute_out(row: CreditDispute, request: web.Request) -> DisputeOut:
-    default, cipher = row.default, request.app[keys.CIPHER]
+    default, cipher = row.default, request.app[keys.DEPS].cipher
     waiver = default.waiver
     return DisputeOut(
         id=str(row.id), status=row.status, reason=row.reason, created_at=row.created_at,
@@ -113,7 +113,7 @@ def _dispute_out(row: CreditDispute, request: web.Request) -> DisputeOut:
 
 
 def _default_out(row: CreditDefault, request: web.Request) -> DefaultOut:
-    waiver, cipher = row.waiver, request.app[keys.CIPHER]
+    waiver, cipher = row.waiver, request.app[keys.DEPS].cipher
     return DefaultOut(
         id=str(row.id), status=row.status, resolution=row.resolution, created_at=row.created_at,
         window_ends_at=row.window_ends_at, waiver_id=str(waiver.id),
@@ -137,7 +137,7 @@ async def list_credit_disputes(request: web.Request, query: DisputePageQuery) ->
          content_type="text/csv", errors=(400,))  # fmt: skip
 async def export_credit_disputes(request: web.Request, query: DisputeQuery) -> web.Response:
     """The same disputes as CSV (UTF-8 with BOM), oldest first."""
-    text = await office.disputes_csv(query.filter(), request.app[keys.CIPHER])
+    text = await office.disputes_csv(query.filter(), request.app[keys.DEPS].cipher)
     return csv_response(text, f"credit-disputes-{query.status}.csv")
 
 
@@ -154,7 +154,7 @@ async def list_credit_defaults(request: web.Request, query: DefaultPageQuery) ->
          content_type="text/csv", errors=(400,))  # fmt: skip
 async def export_credit_defaults(request: web.Request, query: DefaultQuery) -> web.Response:
     """The same defaults as CSV (UTF-8 with BOM), oldest first."""
-    text = await office.defaults_csv(query.filter(), request.app[keys.CIPHER])
+    text = await office.defaults_csv(query.filter(), request.app[keys.DEPS].cipher)
     return csv_response(text, f"credit-defaults-{query.status}.csv")
 
 

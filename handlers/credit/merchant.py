@@ -226,7 +226,9 @@ async def merchant_waivers(request: web.Request, query: DeskPageQuery) -> Mercha
 async def export_merchant_waivers(request: web.Request, query: DeskQuery) -> web.Response:
     """The same list as CSV, every matching waiver, oldest first (UTF-8 with BOM)."""
     merchant, now = await _merchant(request), datetime.now(UTC)
-    text = await desk.export(merchant, query.filter(), cipher=request.app[keys.CIPHER], now=now)
+    text = await desk.export(
+        merchant, query.filter(), cipher=request.app[keys.DEPS].cipher, now=now
+    )
     return csv_response(text, f"credit-waivers-{merchant.code}-{query.view}.csv")
 
 

@@ -138,7 +138,7 @@ class CreditMemberQuery(ApiModel):
 async def holder_of(request: web.Request, member: str) -> tuple[Resident, Resident]:
     """(the caller, the resident whose credit ``member`` names)."""
     actor = await residents.get_active(request[keys.PRINCIPAL].resident_id)
-    cipher = request.app[keys.CIPHER]
+    cipher = request.app[keys.DEPS].cipher
     return actor, await members.holder_for(actor, member, cipher=cipher, now=datetime.now(UTC))
 
 

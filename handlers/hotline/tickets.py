@@ -110,7 +110,7 @@ async def get_ticket(request: web.Request) -> TicketDetail:
              for e in await tickets.history(ticket)]  # fmt: skip
     return TicketDetail.model_validate({
         **_summary(ticket, _lang(request)),
-        "description": tickets.description(request.app[keys.CIPHER], ticket),
+        "description": tickets.description(request.app[keys.DEPS].cipher, ticket),
         "steps": steps, "actions": [_action(a) for a in await actions.of(ticket)],
     })  # fmt: skip
 

@@ -71,7 +71,7 @@ async def _view(row: Delegation, me: Resident, cipher: FieldCipher) -> Delegatio
 async def list_delegations(request: web.Request) -> DelegationsOut:
     """People you act for, and people who act (or asked to act) for you."""
     cipher, me = (
-        request.app[keys.CIPHER],
+        request.app[keys.DEPS].cipher,
         await residents.get_active(request[keys.PRINCIPAL].resident_id),
     )
     held = [_subject_out(row, cipher) for row in await delegations.held_by(me.id)]
@@ -87,10 +87,10 @@ async def request_delegation(request: web.Request, body: DelegationIn) -> Delega
     row = await delegations.request(
         await residents.get_active(request[keys.PRINCIPAL].resident_id),
         relation=body.relation, name=body.name.strip(), id_number=body.id_number,
-        scopes=frozenset(body.scopes), register=app[keys.AISHANDONG],
-        checker=app[keys.AISHANDONG], cipher=app[keys.CIPHER], now=datetime.now(UTC),
+        scopes=frozenset(body.scopes), register=app[keys.DEPS].aishandong,
+        checker=app[keys.DEPS].aishandong, cipher=app[keys.DEPS].cipher, now=datetime.now(UTC),
     )  # fmt: skip
-    return _subject_out(row, app[keys.CIPHER])
+    return _subject_out(row, app[keys.DEPS].cipher)
 
 
 @api.post("/api/v1/delegations/{id}/confirm", response=DelegationOut, errors=(409,))
@@ -98,7 +98,7 @@ async def confirm_delegation(request: web.Request) -> DelegationOut:
     """As the subject: agree that the requester may act for you."""
     me = await residents.get_active(request[keys.PRINCIPAL].resident_id)
     row = await delegations.confirm(me, path_uuid(request), now=datetime.now(UTC))
-    return await _view(row, me, request.app[keys.CIPHER])
+    return await _view(row, me, request.app[keys.DEPS].cipher)
 
 
 @api.post("/api/v1/delegations/{id}/end", response=DelegationOut)
@@ -106,4 +106,4 @@ async def end_delegation(request: web.Request) -> DelegationOut:
     """Either side ends a delegation (or declines a request) at once."""
     me = await residents.get_active(request[keys.PRINCIPAL].resident_id)
     row = await delegations.end(me, path_uuid(request), now=datetime.now(UTC))
-    return await _view(row, me, request.app[keys.CIPHER])
+    return await _view(row, me, request.app[keys.DEPS].cipher)

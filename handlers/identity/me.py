@@ -34,7 +34,7 @@ class Profile(ApiModel):
 
 
 def profile_of(request: web.Request, resident: Resident, principal: Principal) -> Profile:
-    view = residents.profile_view(resident, request.app[keys.CIPHER])
+    view = residents.profile_view(resident, request.app[keys.DEPS].cipher)
     roles = sorted(role for role in principal.roles if ":" not in role)
     return Profile(**asdict(view), roles=roles)
 
@@ -85,7 +85,7 @@ async def me(request: web.Request) -> Profile:
 async def update_me(request: web.Request, body: ProfileIn) -> Profile:
     """Change the profile's settings: the language notifications, the bot and errors use."""
     resident = await residents.set_language(
-        await _me(request), body.language, request.app[keys.REDIS]
+        await _me(request), body.language, request.app[keys.DEPS].redis
     )
     return profile_of(request, resident, request[keys.PRINCIPAL])
 
@@ -102,8 +102,8 @@ async def verify_real_name(request: web.Request, body: RealNameIn) -> Profile:
         id_type=body.id_type,
         id_number=body.id_number,
         nationality=body.nationality,
-        checker=app[keys.AISHANDONG],
-        cipher=app[keys.CIPHER],
+        checker=app[keys.DEPS].aishandong,
+        cipher=app[keys.DEPS].cipher,
         today=datetime.now(UTC).date(),
     )
     return profile_of(request, resident, request[keys.PRINCIPAL])
@@ -115,13 +115,13 @@ async def bind_phone(request: web.Request, body: PhoneIn) -> Profile:
     app, resident = request.app, await _me(request)
     if body.code is not None:
         resident = await identity.bind_phone_by_code(
-            resident, body.code, tokens=app[keys.WECHAT_TOKENS], wechat=app[keys.WECHAT],
-            cipher=app[keys.CIPHER],
+            resident, body.code, tokens=app[keys.DEPS].wechat_tokens, wechat=app[keys.DEPS].wechat,
+            cipher=app[keys.DEPS].cipher,
         )  # fmt: skip
     else:
         resident = await identity.bind_phone_by_encrypted_data(
             resident, body.encrypted_data or "", body.iv or "",
-            app_id=app[keys.PLATFORMS]["wechat"].app_id, cipher=app[keys.CIPHER],
+            app_id=app[keys.PLATFORMS]["wechat"].app_id, cipher=app[keys.DEPS].cipher,
         )  # fmt: skip
     return profile_of(request, resident, request[keys.PRINCIPAL])
 
@@ -129,4 +129,4 @@ async def bind_phone(request: web.Request, body: PhoneIn) -> Profile:
 @api.delete("/api/v1/me", status=204)
 async def close_account(request: web.Request) -> None:
     """Close the account: personal data is erased and every session ends."""
-    await residents.close(await _me(request), request.app[keys.REDIS])
+    await residents.close(await _me(request), request.app[keys.DEPS].redis)

@@ -102,12 +102,12 @@ class TalentMemberQuery(ApiModel):
 async def holder_of(request: web.Request, member: str) -> uuid.UUID:
     """The resident whose card ``member`` names (the caller, or family they act for)."""
     actor = await residents.get_active(request[keys.PRINCIPAL].resident_id)
-    cipher = request.app[keys.CIPHER]
+    cipher = request.app[keys.DEPS].cipher
     return await members.holder_id(actor, member, cipher=cipher, now=datetime.now(UTC))
 
 
 async def _card_out(request: web.Request, holder: uuid.UUID) -> TalentCardOut:
-    shown = await view.card_view(holder, request.app[keys.CIPHER], datetime.now(UTC))
+    shown = await view.card_view(holder, request.app[keys.DEPS].cipher, datetime.now(UTC))
     card = shown.card
     return TalentCardOut(
         id=str(card.id), state=shown.state, tier=card.tier.value, talent_class=card.talent_class,
@@ -144,7 +144,7 @@ async def talent_card_code(request: web.Request, query: TalentCardQuery) -> Tale
          errors=(404, 409))  # fmt: skip
 async def talent_card_image(request: web.Request, query: TalentCardQuery) -> web.Response:
     """The e-card as a PNG with a live QR code (name masked); refresh it each minute."""
-    cipher = request.app[keys.CIPHER]
+    cipher = request.app[keys.DEPS].cipher
     png, issued = await view.card_image(
         request[keys.PRINCIPAL].resident_id, query.card, request.app[keys.DEPS].codes, cipher,
         datetime.now(UTC),
@@ -180,10 +180,10 @@ async def add_family_card(request: web.Request, body: TalentFamilyIn) -> TalentF
     sub = await family.add(
         await residents.get_active(request[keys.PRINCIPAL].resident_id),
         relation=body.relation, name=body.name.strip(), id_number=body.id_number,
-        register=request.app[keys.AISHANDONG], cipher=request.app[keys.CIPHER],
+        register=request.app[keys.DEPS].aishandong, cipher=request.app[keys.DEPS].cipher,
         now=datetime.now(UTC),
     )  # fmt: skip
-    return _family_out(sub, view.masked(sub, request.app[keys.CIPHER]))
+    return _family_out(sub, view.masked(sub, request.app[keys.DEPS].cipher))
 
 
 @api.delete("/api/v1/talent/card/family/{id}", status=204)

@@ -44,7 +44,7 @@ async def upload_evidence(request: web.Request, body: TalentEvidenceIn) -> Talen
             "talent_evidence_encoding", "图片编码有误。", "The image must be sent as base64."
         ) from None
     row = await evidence.store(
-        request[keys.PRINCIPAL].resident_id, data, cipher=request.app[keys.CIPHER],
+        request[keys.PRINCIPAL].resident_id, data, cipher=request.app[keys.DEPS].cipher,
         data_dir=request.app[keys.SETTINGS].data_dir,
     )  # fmt: skip
     return TalentEvidenceOut(id=str(row.id), content_type=row.content_type, size=row.size,

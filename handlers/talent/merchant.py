@@ -108,11 +108,11 @@ def _gate(benefit: TalentBenefit) -> TalentGateBenefit:
 async def redeem_benefit(request: web.Request, body: TalentRedeemIn) -> TalentRedeemOut:
     """Redeem a benefit with a scanned talent card code: once per code, within the quota."""
     app, principal = request.app, request[keys.PRINCIPAL]
-    cipher = app[keys.CIPHER]
+    cipher = app[keys.DEPS].cipher
     done = await redemptions.redeem(
         code_text=body.code, benefit_code=body.benefit,
         merchant_code=principal.organisation("merchant_staff"), staff_id=principal.resident_id,
-        keyring=await app[keys.DEPS].codes.keyring(), redis=app[keys.REDIS], cipher=cipher,
+        keyring=await app[keys.DEPS].codes.keyring(), redis=app[keys.DEPS].redis, cipher=cipher,
         now=datetime.now(UTC),
     )  # fmt: skip
     return TalentRedeemOut(
@@ -133,7 +133,7 @@ async def merchant_day(request: web.Request, query: TalentVenuePageQuery) -> Tal
     found = query.filter(local_date(datetime.now(UTC)))
     counted = await venue.totals(merchant, found)
     rows = await venue.page(merchant, found, cursor=query.cursor, limit=query.limit)
-    cipher = request.app[keys.CIPHER]
+    cipher = request.app[keys.DEPS].cipher
     items = [
         TalentDayItem(id=str(r.id), benefit=r.benefit.code, tier=r.tier.value,
                       name=venue.masked(r, cipher), family=r.card.kind is CardKind.FAMILY,
@@ -154,7 +154,7 @@ async def export_venue_redemptions(request: web.Request, query: TalentVenueQuery
     """The same redemptions as CSV, oldest first (UTF-8 with BOM; names masked)."""
     merchant = request[keys.PRINCIPAL].organisation("merchant_staff") or ""
     found = query.filter(local_date(datetime.now(UTC)))
-    text = await venue.export(merchant, found, request.app[keys.CIPHER])
+    text = await venue.export(merchant, found, request.app[keys.DEPS].cipher)
     return csv_response(text, f"talent-redemptions-{found.since}-{found.until}.csv")
 
 

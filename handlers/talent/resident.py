@@ -108,7 +108,7 @@ async def talent_qualification(request: web.Request) -> TalentQualificationOut:
     """What the talent platform holds on you, and whether applying needs any paper."""
     resident = await residents.get_active(request[keys.PRINCIPAL].resident_id)
     found, outcome = await applications.preview(
-        resident, platform=request.app[keys.DEPS].talent, cipher=request.app[keys.CIPHER],
+        resident, platform=request.app[keys.DEPS].talent, cipher=request.app[keys.DEPS].cipher,
         now=datetime.now(UTC),
     )  # fmt: skip
     education = found.education.level if found and found.education else None
@@ -133,7 +133,7 @@ async def apply_for_card(request: web.Request, body: TalentApplicationIn) -> Tal
     row = await applications.apply(
         await residents.get_active(request[keys.PRINCIPAL].resident_id),
         evidence_ids=body.evidence, claimed_class=body.claimed_class, note=body.note,
-        platform=request.app[keys.DEPS].talent, cipher=request.app[keys.CIPHER],
+        platform=request.app[keys.DEPS].talent, cipher=request.app[keys.DEPS].cipher,
         now=datetime.now(UTC),
     )  # fmt: skip
     return application_out(await applications.get_own(row.resident_id, row.id))  # type: ignore[attr-defined]

@@ -94,7 +94,7 @@ def _out(row: TalentApplication, cipher: FieldCipher) -> TalentReviewOut:
 async def review_queue(request: web.Request, query: TalentQueuePageQuery) -> TalentReviewList:
     """Applications by status (waiting for review by default), kind and days, oldest first."""
     found = await review.queue(query.filter(), cursor=query.cursor, limit=query.limit)
-    cipher = request.app[keys.CIPHER]
+    cipher = request.app[keys.DEPS].cipher
     return TalentReviewList(items=[_out(row, cipher) for row in found.items],
                             next_cursor=found.next_cursor)  # fmt: skip
 
@@ -103,14 +103,14 @@ async def review_queue(request: web.Request, query: TalentQueuePageQuery) -> Tal
          content_type="text/csv", errors=(400,))  # fmt: skip
 async def export_applications(request: web.Request, query: TalentQueueQuery) -> web.Response:
     """The same applications as CSV (UTF-8 with BOM), oldest first; names masked."""
-    text = await review.export(query.filter(), request.app[keys.CIPHER])
+    text = await review.export(query.filter(), request.app[keys.DEPS].cipher)
     return csv_response(text, f"talent-applications-{query.status}.csv")
 
 
 @api.get("/api/v1/admin/talent/applications/{id}", response=TalentReviewOut, roles=TALENT)
 async def review_application(request: web.Request) -> TalentReviewOut:
     """One application with what the platform said and the evidence attached."""
-    return _out(await review.get(path_uuid(request)), request.app[keys.CIPHER])
+    return _out(await review.get(path_uuid(request)), request.app[keys.DEPS].cipher)
 
 
 @api.get("/api/v1/admin/talent/applications/{id}/evidence/{evidence}", roles=TALENT,
@@ -119,7 +119,7 @@ async def review_evidence(request: web.Request) -> web.Response:
     """One evidence image (JPEG or PNG, as its Content-Type says)."""
     row = await review.evidence_of(path_uuid(request), path_uuid(request, "evidence"))
     data = await evidence.read(
-        row, cipher=request.app[keys.CIPHER], data_dir=request.app[keys.SETTINGS].data_dir
+        row, cipher=request.app[keys.DEPS].cipher, data_dir=request.app[keys.SETTINGS].data_dir
     )
     return web.Response(body=data, content_type=row.content_type)
 
@@ -133,4 +133,4 @@ async def decide_application(request: web.Request, body: TalentDecisionIn) -> Ta
         talent_class=body.talent_class, contract_ends_on=body.contract_ends_on,
         reason=body.reason, now=datetime.now(UTC),
     )  # fmt: skip
-    return _out(row, request.app[keys.CIPHER])
+    return _out(row, request.app[keys.DEPS].cipher)

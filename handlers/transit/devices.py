@@ -47,7 +47,7 @@ async def keyring(request: web.Request, query: KeyringQuery) -> web.StreamRespon
     etag = _ETAG.fullmatch(request.headers.get("If-None-Match", ""))
     if known is None and etag:  # anything else is a first download, not an error
         known = int(etag[1])
-    cache = key_cache(request.app[keys.CIPHER])
+    cache = key_cache(request.app[keys.DEPS].cipher)
     document = await cache.document(known, now=int(time.time()))
     if document is None:
         return web.Response(status=304)

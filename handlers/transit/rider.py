@@ -68,7 +68,7 @@ async def account_out(account: TransitAccount) -> AccountOut:
 
 async def _account(request: web.Request, member: str) -> TransitAccount:
     actor = await residents.get_active(request[keys.PRINCIPAL].resident_id)
-    cipher = request.app[keys.CIPHER]
+    cipher = request.app[keys.DEPS].cipher
     return await accounts.account_for(actor, member, cipher=cipher, now=datetime.now(UTC))
 
 
@@ -79,7 +79,7 @@ async def open_account(request: web.Request, body: AccountIn) -> AccountOut:
     actor = await residents.get_active(request[keys.PRINCIPAL].resident_id)
     account = await accounts.open_account(
         actor, body.member, method=body.payment_method, accept_terms=body.accept_terms,
-        cipher=request.app[keys.CIPHER], now=datetime.now(UTC),
+        cipher=request.app[keys.DEPS].cipher, now=datetime.now(UTC),
     )  # fmt: skip
     return await account_out(account)
 

@@ -30,7 +30,6 @@ def report_key(default_id: uuid.UUID | str) -> str:
     return f"credit-report:{default_id}"
 
 
-@jobs.REGISTRY.every("credit.report-defaults", REPORT_CHECK_CRON)
 async def report_due_defaults(deps: Deps) -> None:
     """Cron: queue a report for every default whose dispute window has passed."""
     await queue_due_reports(now=datetime.now(UTC))
@@ -78,7 +77,6 @@ def _feedback(deps: Deps, default: CreditDefault, kind: FeedbackKind, on: dateti
     )
 
 
-@jobs.REGISTRY.handles("credit.report")
 async def send_report(deps: Deps, payload: dict[str, Any]) -> None:
     """Job: report one unresolved default (idempotent: one record per default on the platform)."""
     default = await _load(payload["default_id"])
@@ -102,7 +100,6 @@ async def send_report(deps: Deps, payload: dict[str, Any]) -> None:
     log.info("credit default %s reported (duplicate=%s)", default.id, receipt.duplicate)
 
 
-@jobs.REGISTRY.handles("credit.repair")
 async def send_repair(deps: Deps, payload: dict[str, Any]) -> None:
     """Job: tell the platform a reported default was paid or overturned."""
     default = await _load(payload["default_id"])

@@ -145,8 +145,7 @@ async def _send(deps: Deps, action: TicketAction) -> ActionReceipt:
     return await deps.hotline.evaluate(number, action.key, int(action.score or 0), text)
 
 
-@jobs.REGISTRY.handles("hotline.action")
-async def _deliver_job(deps: Deps, payload: dict[str, Any]) -> None:
+async def deliver_job(deps: Deps, payload: dict[str, Any]) -> None:
     """Job: an action the platform could not take at once."""
     await deliver(deps, int(payload["id"]), inline=False)
 

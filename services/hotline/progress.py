@@ -16,7 +16,7 @@ from integrations.base import PlatformError, PlatformUnavailable
 from integrations.hotline.client import push_is_signed
 from integrations.hotline.models import ProgressEvent, ProgressPush
 from models.hotline.tickets import Ticket, TicketEvent, TicketStatus
-from services import jobs, notifications
+from services import notifications
 from services.bot import conversation
 from services.deps import Deps
 from services.errors import InvalidInput, NotFound, PermissionDenied
@@ -136,7 +136,6 @@ async def refresh(deps: Deps, ticket: Ticket, *, relay: bool) -> Ticket:
     return await Ticket.get(id=ticket.id)
 
 
-@jobs.REGISTRY.every("hotline.reconcile", "*/15 * * * *")
 async def reconcile(deps: Deps) -> None:
     """Poll open tickets quiet for an hour, in case a push was lost (pushes are best effort)."""
     quiet = datetime.now(UTC) - timedelta(hours=1)

@@ -68,7 +68,6 @@ async def file(cipher: FieldCipher, filing: Filing, now: datetime) -> Ticket:
     return ticket
 
 
-@jobs.REGISTRY.handles("hotline.submit")
 async def submit(deps: Deps, payload: dict[str, Any]) -> None:
     """Job: hand a recorded request to the 12345 platform (idempotent by our number)."""
     ticket = await Ticket.get_or_none(id=payload["id"])

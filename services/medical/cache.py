@@ -19,11 +19,12 @@ from cryptography.exceptions import InvalidTag
 from redis.asyncio import Redis
 
 from services import jobs
+from services.deps import Deps
 from services.privacy import FieldCipher
 
 _ENTRY = "palm:medical:cache:"
 _INDEX = "palm:medical:cache-index:"
-DROP_TOPIC = "medical.cache.drop"
+DROP_TOPIC: jobs.Topic = "medical.cache.drop"
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,8 +103,8 @@ async def forget_later(owner: str, ended_at: datetime) -> None:
     await jobs.add(DROP_TOPIC, {"owner": owner}, key=key, delay_seconds=60)
 
 
-@jobs.REGISTRY.handles(DROP_TOPIC)
-async def _drop(deps: Any, payload: dict[str, Any]) -> None:
+async def drop_job(deps: Deps, payload: dict[str, Any]) -> None:
+    """Job: drop the cached answers of an owner, or of a delegation that ended."""
     if "owner" in payload:
         await drop_owner(deps.redis, str(payload["owner"]))
     else:

@@ -5,14 +5,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any
 
 _WINDOWS = MappingProxyType({"lab": 7, "imaging": 30})
 
 
 @dataclass(frozen=True, slots=True)
 class MedicalConfig:
-    """Defaults suit production; ``settings.medical`` (when the app has it) overrides them."""
+    """Defaults suit production; ``settings.medical`` overrides them."""
 
     fresh_seconds: int = 60
     """Platform answers younger than this are served from the cache without asking again."""
@@ -26,12 +25,3 @@ class MedicalConfig:
     """Validity of a consent code (and of the clinician's view it opens)."""
     recognition_days: Mapping[str, int] = field(default_factory=lambda: dict(_WINDOWS))
     """Days a result stays recognisable by other hospitals, per kind (lab, imaging)."""
-
-
-DEFAULT = MedicalConfig()
-
-
-def from_settings(settings: Any) -> MedicalConfig:
-    """The app's medical configuration, or the defaults."""
-    config = getattr(settings, "medical", None)
-    return config if isinstance(config, MedicalConfig) else DEFAULT

@@ -13,17 +13,17 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
 
 from redis.asyncio import Redis
 
 from integrations.base import PlatformError, PlatformUnavailable
 from integrations.health.client import BinaryStream, HealthClient, HealthServerError
 from services.codes.snapshot import KeyCache
+from services.deps import Deps
 from services.errors import InvalidInput, UpstreamUnavailable
 from services.medical.breaker import CircuitBreaker, CircuitOpen
 from services.medical.cache import Cached, MedicalCache
-from services.medical.config import MedicalConfig, from_settings
+from services.medical.config import MedicalConfig
 from services.privacy import FieldCipher
 
 log = logging.getLogger("palm.medical")
@@ -54,9 +54,9 @@ class Env:
     caller: str = ""  # who is asking (a resident id): what the breaker counts a 500 against
 
     @classmethod
-    def from_deps(cls, deps: Any, now: datetime, caller: str = "") -> Env:
-        """From ``services.deps.Deps`` (settings may carry a ``medical`` configuration)."""
-        config = from_settings(deps.settings)
+    def from_deps(cls, deps: Deps, now: datetime, caller: str = "") -> Env:
+        """From the app's resources and its ``medical`` settings."""
+        config = deps.settings.medical
         return cls(deps.health, deps.redis, deps.cipher, deps.codes, config, now, caller)
 
 

@@ -25,7 +25,6 @@ from tortoise.transactions import in_transaction
 
 from models.identity.residents import Resident
 from models.talent.applications import TalentApplication, TalentEvidence
-from services import jobs
 from services.deps import Deps
 from services.privacy import FieldCipher
 from services.talent import errors
@@ -197,7 +196,6 @@ async def purge_unattached(data_dir: Path, now: datetime) -> int:
     return len(stale)
 
 
-@jobs.REGISTRY.every("talent.purge_evidence", "17 3 * * *")
 async def purge_job(deps: Deps) -> None:
     """Cron: drop evidence uploaded but never attached to an application."""
     await purge_unattached(deps.settings.data_dir, datetime.now(UTC))

@@ -13,7 +13,7 @@ from tortoise.transactions import in_transaction
 
 from models.talent.applications import ApplicationStatus, TalentApplication
 from models.talent.cards import CardKind, CardStatus, TalentCard, TalentTier
-from services import jobs, notifications
+from services import notifications
 from services.deps import Deps
 from services.talent.cards import RENEWAL_DAYS
 from services.talent.clock import local_date, wechat_time
@@ -87,7 +87,6 @@ async def remind_expiring(now: datetime) -> int:
     return len(due)
 
 
-@jobs.REGISTRY.every("talent.card_expiring", "0 1 * * *")  # 09:00 in Weihai
 async def expiring_job(deps: Deps) -> None:
     """Cron: renewal reminders."""
     await remind_expiring(datetime.now(UTC))

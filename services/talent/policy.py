@@ -86,13 +86,11 @@ async def _consider(deps: Deps, change: Change, now: datetime) -> int:
     return 1
 
 
-@jobs.REGISTRY.handles("talent.policy_scan")
 async def scan_job(deps: Deps, payload: dict[str, Any]) -> None:
     """Job: a scan an operator asked for."""
     await scan(deps, datetime.now(UTC))
 
 
-@jobs.REGISTRY.every("talent.policy_scan", "*/30 * * * *")
 async def scan_cron(deps: Deps) -> None:
     """Cron: scan the platform's change feed twice an hour."""
     await scan(deps, datetime.now(UTC))

@@ -23,7 +23,6 @@ from tortoise.transactions import in_transaction
 
 from integrations.base import PlatformUnavailable
 from models.transit.cards import CardKind, CardState, CheckOutcome, ReverificationRun, SpecialCard
-from services import jobs
 from services.deps import Deps
 from services.errors import UpstreamUnavailable
 from services.transit import cache, cards, eligibility, fares, reminders, runs
@@ -75,14 +74,12 @@ PHRASE = {
 }
 
 
-@jobs.REGISTRY.handles("transit.run.reverification")
 async def run_now(deps: Deps, payload: dict[str, Any]) -> None:
     """Job: the nightly run, queued by an operator."""
     by = uuid.UUID(payload["by"]) if payload.get("by") else None
     await nightly(deps, trigger="operator", by=by)
 
 
-@jobs.REGISTRY.every("transit.reverify", "30 17 * * *")  # 01:30 in Weihai
 async def nightly(deps: Deps, *, trigger: str = "schedule", by: uuid.UUID | None = None) -> None:
     """Cron: remind riders whose check is coming, then re-verify every card due."""
     now = datetime.now(UTC)

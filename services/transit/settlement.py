@@ -41,7 +41,6 @@ def notify_url(deps: Deps) -> str:
     return deps.base_url() + NOTIFY_PATH
 
 
-@jobs.REGISTRY.handles("transit.run.settlement")
 async def run_now(deps: Deps, payload: dict[str, Any]) -> None:
     """Job: settlement queued by an operator, through a given day (yesterday by default)."""
     through = payload.get("through")
@@ -49,7 +48,6 @@ async def run_now(deps: Deps, payload: dict[str, Any]) -> None:
     await settle(date.fromisoformat(through) + timedelta(days=1) if through else today)
 
 
-@jobs.REGISTRY.every("transit.settle", "0 18 * * *")  # 02:00 in Weihai
 async def settle_daily(deps: Deps) -> None:
     """Cron: settle every day before today, in batches (idempotent, resumable)."""
     await settle(fares.service_date(datetime.now(UTC)))
@@ -92,7 +90,6 @@ async def _deduction(account_id: Any, day: date, total: int) -> int:
     return 1
 
 
-@jobs.REGISTRY.handles("transit.payment.apply")
 async def apply_payment(deps: Deps, payload: dict[str, Any]) -> None:
     """Job: ask WeChat Pay to deduct (idempotent by out_trade_no), then read the result."""
     payment = await TransitPayment.get(id=payload["id"]).prefetch_related("account")

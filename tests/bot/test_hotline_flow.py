@@ -103,7 +103,7 @@ async def test_outside_the_chat_window_progress_comes_as_a_subscribe_message(
     await _register_callback(client)
     number = await _file(wechat, resident_openid, "我要反映 路边垃圾桶满了没人清理", "同意")
     await run_jobs(client)
-    await client.app[keys.REDIS].delete(f"palm:bot:open:{resident_openid}")  # 48 hours pass
+    await client.app[keys.DEPS].redis.delete(f"palm:bot:open:{resident_openid}")  # 48 hours pass
     ticket = await _platform_ticket(client, number)
     await sim(
         client,

@@ -61,7 +61,7 @@ async def test_an_unpaid_bill_becomes_overdue_and_can_be_defaulted(client: TestC
     await _bill(client, cashier, waiver_id, 120_000)  # more than the deposit waived
     hospital, cipher = (
         await Organisation.get(code="weihai-municipal-hospital"),
-        client.app[keys.CIPHER],
+        client.app[keys.DEPS].cipher,
     )
     later = datetime.now(UTC) + timedelta(days=11)  # past the ten interest-free days
     overdue = desk.DeskFilter("overdue")

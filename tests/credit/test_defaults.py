@@ -10,8 +10,8 @@ from aiohttp.test_utils import TestClient
 from models.credit.waivers import CreditDefault
 from models.jobs import OutboxMessage
 from palm import keys
-from services import jobs
 from services.credit import reports
+from services.job_table import TABLE
 from tests.credit.support import days_pass, feedback, grant, headers, messages_to, waived
 from tests.helpers import problem, run_jobs, sim
 
@@ -98,7 +98,7 @@ async def test_a_report_is_retried_after_an_outage(client: TestClient) -> None:
     assert message.last_error
     # The backoff has passed.
     await OutboxMessage.filter(id=message.id).update(available_at=datetime.now(UTC))
-    assert await jobs.process(client.app[keys.DEPS], message.id)
+    assert await client.app[keys.JOBS].process(message.id)
     assert len((await feedback(client))["records"]) == 1
 
 
@@ -200,7 +200,9 @@ async def test_default_amount_and_state_are_checked(client: TestClient) -> None:
     )
 
 
-async def test_the_cron_job_is_registered() -> None:
-    (job,) = [j for j in jobs.REGISTRY.cron if j.name == "credit.report-defaults"]
+async def test_the_cron_job_is_in_the_job_table() -> None:
+    (job,) = [j for j in TABLE.cron if j.name == "credit.report-defaults"]
     assert job.cron == reports.REPORT_CHECK_CRON
-    assert {"credit.report", "credit.repair"} <= set(jobs.REGISTRY.handlers)
+    assert job.run is reports.report_due_defaults
+    assert TABLE.handler("credit.report") is reports.send_report
+    assert TABLE.handler("credit.repair") is reports.send_repair

@@ -19,7 +19,7 @@ async def _stable_token_calls(client: TestClient) -> int:
 async def test_concurrent_callers_in_many_processes_refresh_once(client: TestClient) -> None:
     app = client.app
     # Four holders sharing Redis stand for four worker processes.
-    holders = [AccessTokenHolder(app[keys.REDIS], app[keys.WECHAT]) for _ in range(4)]
+    holders = [AccessTokenHolder(app[keys.DEPS].redis, app[keys.DEPS].wechat) for _ in range(4)]
     before = await _stable_token_calls(client)
     tokens = await asyncio.gather(*(holders[i % 4].token() for i in range(60)))
     assert len(set(tokens)) == 1
@@ -28,13 +28,15 @@ async def test_concurrent_callers_in_many_processes_refresh_once(client: TestCli
 
 async def test_stale_token_is_refreshed_once_and_the_call_retried(client: TestClient) -> None:
     app = client.app
-    holder = app[keys.WECHAT_TOKENS]
-    await app[keys.REDIS].set("palm:wechat:access_token", "revoked-token", ex=600)
+    holder = app[keys.DEPS].wechat_tokens
+    await app[keys.DEPS].redis.set("palm:wechat:access_token", "revoked-token", ex=600)
     phone = await sim(client, "wechat", "POST", "/_sim/phone-codes", json={"phone": "13905319999"})
     before = await _stable_token_calls(client)
 
     async def fetch(token: str) -> str:
-        return (await app[keys.WECHAT].get_phone_number(token, phone["code"])).pure_phone_number
+        return (
+            await app[keys.DEPS].wechat.get_phone_number(token, phone["code"])
+        ).pure_phone_number
 
     assert await holder.call(fetch) == "13905319999"
     assert await _stable_token_calls(client) == before + 1

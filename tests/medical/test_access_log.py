@@ -85,7 +85,7 @@ async def test_audit_verify_passes_on_an_intact_chain(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     await _reads_of_mother(client, reader)
-    report = await verify_chain(client.app[keys.CIPHER])
+    report = await verify_chain(client.app[keys.DEPS].cipher)
     assert (report.intact, report.entries, report.head_seq) == (True, 5, 5)
     assert await asyncio.to_thread(_palm, settings, "audit", "verify") == 0
     assert "intact: 5 entries" in capsys.readouterr().out
@@ -112,7 +112,7 @@ async def test_audit_verify_names_a_deleted_entry(
 ) -> None:
     await _reads_of_mother(client, reader)
     await AccessLogEntry.filter(seq=2).delete()
-    report = await verify_chain(client.app[keys.CIPHER])
+    report = await verify_chain(client.app[keys.DEPS].cipher)
     assert report.problems[0] == "entries 2..2 are missing (deleted)"
     assert any("entry 3" in p for p in report.problems)
 
@@ -122,12 +122,12 @@ async def test_audit_verify_notices_the_end_cut_off(
 ) -> None:
     await _reads_of_mother(client, reader)
     await AccessLogEntry.filter(seq=5).delete()
-    report = await verify_chain(client.app[keys.CIPHER])
+    report = await verify_chain(client.app[keys.DEPS].cipher)
     assert not report.intact
     assert "ends at entry 4" in report.problems[0]
     # Editing the entry the head now points at is found all the same.
     await AccessLogEntry.filter(seq=4).update(detail_enc=None)
-    assert any("entry 4" in p for p in (await verify_chain(client.app[keys.CIPHER])).problems)
+    assert any("entry 4" in p for p in (await verify_chain(client.app[keys.DEPS].cipher)).problems)
 
 
 async def test_concurrent_reads_never_fork_the_chain(
@@ -136,7 +136,7 @@ async def test_concurrent_reads_never_fork_the_chain(
     parent = await reader("parent")
     results = await asyncio.gather(*(parent.records() for _ in range(12)))
     assert all(r["records"] for r in results)
-    report = await verify_chain(client.app[keys.CIPHER])
+    report = await verify_chain(client.app[keys.DEPS].cipher)
     assert (report.intact, report.entries) == (True, 12)
 
 

@@ -98,7 +98,7 @@ async def test_no_clear_medical_text_in_the_database_or_redis(
     client: TestClient, reader: ReaderFactory
 ) -> None:
     await _read_everything(client, await reader("parent"))
-    redis, cipher = client.app[keys.REDIS], client.app[keys.CIPHER]
+    redis, cipher = client.app[keys.DEPS].redis, client.app[keys.DEPS].cipher
     database, cached = await _database_text(), await _redis_text(redis)
     assert "medical_access_log" not in database  # rows, not table names, are scanned
     # Also as JSON escapes (\uXXXX), in case something stored JSON in clear.
@@ -126,7 +126,7 @@ async def test_dropping_a_delegations_cache(client: TestClient, reader: ReaderFa
     await parent.records(member=str(child))
     await parent.records(member=str(mother))
     await parent.records()
-    redis = client.app[keys.REDIS]
+    redis = client.app[keys.DEPS].redis
     assert await _owner_keys(redis, f"d:{child.hex}")
     assert await cache.drop_for(redis, child) >= 2  # the patient id and the page
     assert not await _owner_keys(redis, f"d:{child.hex}")
@@ -143,7 +143,7 @@ async def test_ending_a_delegation_drops_its_cache(
     parent = await reader("parent")
     child = (await parent.family())["child"]
     await parent.records(member=child)
-    redis = client.app[keys.REDIS]
+    redis = client.app[keys.DEPS].redis
     assert await _owner_keys(redis, f"d:{uuid.UUID(child).hex}")
     await client.post(f"/api/v1/delegations/{child}/end", headers=parent.headers)
     await run_jobs(client)

@@ -47,7 +47,7 @@ async def test_revoking_after_the_scan_ends_the_clinicians_view(
     doctor = bearer(await login(client, "doctor"))
     seen = await (await client.post(SCAN, json={"code": made["code"]}, headers=doctor)).json()
     assert (await client.get(f"{SCAN}/{seen['id']}", headers=doctor)).status == 200
-    redis = client.app[keys.REDIS]
+    redis = client.app[keys.DEPS].redis
     cached = f"palm:medical:cache:c:{uuid.UUID(seen['id']).hex}:*"
     assert [k async for k in redis.scan_iter(match=cached)]
 

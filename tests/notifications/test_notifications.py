@@ -15,6 +15,7 @@ from models.jobs import OutboxMessage
 from models.notifications import Notification
 from palm import keys
 from services import jobs, notifications
+from services.job_table import TABLE
 from tests.helpers import run_jobs, sim
 
 VALUES = {
@@ -89,7 +90,7 @@ async def test_platform_outage_is_retried_with_backoff(client: TestClient) -> No
     deps = replace(client.app[keys.DEPS], wechat=broken)
     await notifications.notify(elder.id, "application_decided", VALUES, key="app-5")
     message = await OutboxMessage.get(key="notification:app-5")
-    assert await jobs.process(deps, message.id) is False
+    assert await jobs.process(TABLE, deps, message.id) is False
     message = await OutboxMessage.get(id=message.id)
     assert message.attempts == 1
     assert message.last_error

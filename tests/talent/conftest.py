@@ -17,7 +17,7 @@ from tests.helpers import bearer, login
 async def issuer_key(client: TestClient) -> None:
     """Codes need an active issuer key (``palm keys generate`` in a deployment)."""
     if not await IssuerKey.exists(status=IssuerKeyStatus.ACTIVE):
-        await store.generate_key(client.app[keys.CIPHER])
+        await store.generate_key(client.app[keys.DEPS].cipher)
 
 
 @pytest.fixture
