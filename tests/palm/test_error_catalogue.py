@@ -94,7 +94,7 @@ def _codes_by_factory(path: Path) -> Iterator[tuple[str, str]]:
     for node in tree.body:
         if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
             continue
-        factory = f"{_relative(path)}:{node.name}"
+        factory = f"{_relative(path)}:{node.lineno}:{node.name}"
         for call in _constructions(node):
             code = call.args[0] if call.args else None
             if isinstance(code, ast.Constant) and isinstance(code.value, str):
