@@ -19,7 +19,8 @@ from redis.asyncio import Redis
 
 from bot import crypto
 from bot.message import MalformedMessage, Message, outer_fields, parse
-from services.errors import InvalidInput, PermissionDenied
+from services import errors as shared
+from services.bot import errors
 
 Mode = Literal["safe", "compatible", "plain"]
 _NONCE = "palm:bot:nonce:"
@@ -51,18 +52,6 @@ class Retry(Exception):
     """The same URL with the same body again: WeChat retrying, nothing new to handle."""
 
 
-def _refused(code: str, zh: str, en: str) -> PermissionDenied:
-    return PermissionDenied(code, zh, en)
-
-
-def _bad_signature() -> PermissionDenied:
-    return _refused("bad_signature", "签名无效。", "The signature is not valid.")
-
-
-def _malformed() -> InvalidInput:
-    return InvalidInput("malformed_message", "消息格式错误。", "The message is not valid XML.")
-
-
 def _check(account: Account, query: Mapping[str, str], given: str, *extra: str) -> None:
     try:
         crypto.check_signature(
@@ -70,7 +59,7 @@ def _check(account: Account, query: Mapping[str, str], given: str, *extra: str) 
             now=time.time(), max_age=account.max_age,
         )  # fmt: skip
     except crypto.BadSignature:
-        raise _bad_signature() from None
+        raise shared.bad_signature() from None
 
 
 def verify_url(account: Account, query: Mapping[str, str]) -> str:
@@ -85,12 +74,11 @@ def read(account: Account, query: Mapping[str, str], body: bytes) -> Push:
     if query.get("encrypt_type", "raw") != "aes":
         if account.mode != "plain":
             # The client's word is not enough: with a key configured, clear text is refused.
-            raise _refused("encryption_required", "只接受加密（安全模式）消息。",
-                           "Only encrypted (safe-mode) pushes are accepted.")  # fmt: skip
+            raise errors.encryption_required()
         try:
             return Push(parse(body), encrypted=False, proven=False)
         except MalformedMessage:
-            raise _malformed() from None
+            raise errors.malformed_message() from None
     try:
         fields = outer_fields(body)
         sealed = fields.get("Encrypt")
@@ -98,13 +86,12 @@ def read(account: Account, query: Mapping[str, str], body: bytes) -> Push:
             raise MalformedMessage("no Encrypt field")
         _check(account, query, query.get("msg_signature", ""), sealed)
         if account.mode == "safe" and not set(fields) <= _SAFE_FIELDS:
-            raise _refused("callback_mode_mismatch", "消息加解密方式与配置不符。",
-                           "The push is not in the configured (safe) mode.")  # fmt: skip
+            raise errors.callback_mode_mismatch()
         # Compatible mode also carries the message in clear: only the signed part is read.
         envelope = crypto.Envelope(account.token, account.aes_key, account.app_id)
         return Push(parse(envelope.open(sealed)), encrypted=True, proven=True)
     except (MalformedMessage, crypto.BadEnvelope):
-        raise _malformed() from None
+        raise errors.malformed_message() from None
 
 
 async def remember_nonce(
@@ -123,4 +110,4 @@ async def remember_nonce(
     seen_text = seen.decode() if isinstance(seen, bytes) else str(seen)
     if seen_text == digest:
         raise Retry()
-    raise _refused("nonce_reused", "该请求已使用过。", "This signed request was already used.")
+    raise shared.nonce_reused()

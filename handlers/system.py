@@ -10,11 +10,10 @@ from importlib.metadata import version
 import swagger_ui_bundle
 from aiohttp import web
 
-from palm import keys, openapi
+from palm import keys, openapi, problems
 from palm.api import Api, ApiModel
 from palm.metrics import render_response, token_matches
 from palm.storage import database_ready
-from services.errors import NotFound, Unauthenticated, UpstreamUnavailable
 
 api = Api("system")
 log = logging.getLogger("palm.system")
@@ -56,13 +55,7 @@ async def readyz(request: web.Request) -> Readiness:
             log.warning("readiness: %s failed: %s", name, type(exc).__name__)
             results[name] = "unavailable"
     if any(value != "ok" for value in results.values()):
-        raise UpstreamUnavailable(
-            "not_ready",
-            "服务尚未就绪。",
-            "Not ready: " + ", ".join(k for k, v in results.items() if v != "ok"),
-            retry_after=5,
-            extra={"checks": results},
-        )
+        raise problems.not_ready(results)
     return Readiness(status="ok", **results)
 
 
@@ -74,11 +67,9 @@ async def metrics(request: web.Request) -> web.Response:
     """
     token = request.app[keys.SETTINGS].metrics_token
     if token is None:
-        raise NotFound("not_found", "找不到请求的资源。", "No such resource.")
+        raise problems.not_found()
     if not token_matches(token, request.headers.get("Authorization", "")):
-        raise Unauthenticated(
-            "metrics_token_required", "需要监控令牌。", "Send 'Authorization: Bearer <token>'."
-        )
+        raise problems.metrics_token_required()
     return render_response(request.app[keys.METRICS])
 
 
@@ -102,7 +93,7 @@ async def docs_asset(request: web.Request) -> web.StreamResponse:
     if name == "init.js":
         return web.Response(text=_DOCS_INIT, content_type="text/javascript")
     if name not in _DOCS_ASSETS:
-        raise NotFound("not_found", "找不到请求的资源。", "No such resource.")
+        raise problems.not_found()
     path = swagger_ui_bundle.swagger_ui_path / name
     return web.FileResponse(path, headers={"Content-Type": _DOCS_ASSETS[name]})
 

@@ -12,7 +12,13 @@ from typing import Any
 from aiohttp import web
 
 from models.identity.residents import Language
-from services.errors import DomainError, FieldError, NotFound, UpstreamUnavailable
+from services.errors import (
+    DomainError,
+    FieldError,
+    NotFound,
+    Unauthenticated,
+    UpstreamUnavailable,
+)
 
 
 class UnsupportedMediaType(DomainError):
@@ -136,4 +142,21 @@ def platform_unavailable(platform: str) -> DomainError:
         f"The {platform} platform is not answering right now. Please retry shortly.",
         retry_after=10,
         extra={"platform": platform},
+    )
+
+
+def not_ready(checks: dict[str, str]) -> DomainError:
+    """Readiness failed: which of ``checks`` (name → ok or unavailable) did not answer."""
+    return UpstreamUnavailable(
+        "not_ready",
+        "服务尚未就绪。",
+        "Not ready: " + ", ".join(k for k, v in checks.items() if v != "ok"),
+        retry_after=5,
+        extra={"checks": checks},
+    )
+
+
+def metrics_token_required() -> DomainError:
+    return Unauthenticated(
+        "metrics_token_required", "需要监控令牌。", "Send 'Authorization: Bearer <token>'."
     )

@@ -6,7 +6,7 @@ Each error has a stable machine ``code`` and a message in Chinese and English. T
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
 
@@ -94,11 +94,58 @@ class UpstreamRejected(DomainError):
     category = "upstream_rejected"
 
 
-@dataclass(frozen=True, slots=True)
-class ErrorSpec:
-    """A documented error, for the OpenAPI contract: which code a route may answer."""
+# Refusals shared by several domains and by the top-level service modules (paging, inbox,
+# rate limits); a domain's own refusals are factories in ``services/<domain>/errors.py``.
+def real_name_required() -> DomainError:
+    return PermissionDenied(
+        "real_name_required", "请先完成实名认证。", "Verify your real name first."
+    )
 
-    code: str
-    category: str
-    message_en: str
-    extra: dict[str, str] = field(default_factory=dict)
+
+def member_not_found() -> DomainError:
+    """Not the resident nor anyone they act for: 404, so ids tell nothing about others."""
+    return NotFound("member_not_found", "找不到该家庭成员。", "No such family member.")
+
+
+def resident_not_found() -> DomainError:
+    return NotFound("resident_not_found", "找不到该居民。", "No such resident.")
+
+
+def bad_signature() -> DomainError:
+    return PermissionDenied("bad_signature", "签名无效。", "The signature is not valid.")
+
+
+def nonce_reused() -> DomainError:
+    return PermissionDenied(
+        "nonce_reused", "该请求已使用过。", "This signed request was already used."
+    )
+
+
+def invalid_cursor() -> DomainError:
+    return InvalidInput(
+        "invalid_cursor",
+        "分页标记无效，请从第一页重新开始。",
+        "The page cursor is not valid; start again from the first page.",
+    )
+
+
+def export_too_large(rows: int) -> DomainError:
+    return InvalidInput(
+        "export_too_large",
+        f"导出超过{rows}行，请缩小日期范围。",
+        f"The export would exceed {rows} rows; choose a shorter date range.",
+    )
+
+
+def rate_limited(scope: str, retry_after: int) -> DomainError:
+    return RateLimited(
+        "rate_limited",
+        "操作过于频繁，请稍后再试。",
+        "Too many requests; please wait a moment and try again.",
+        retry_after=retry_after,
+        extra={"scope": scope},
+    )
+
+
+def notification_not_found() -> DomainError:
+    return NotFound("notification_not_found", "找不到该通知。", "No such notification.")

@@ -12,8 +12,7 @@ from datetime import datetime
 
 from models.identity.residents import Language
 from models.notifications import Notification, NotificationChannel
-from services import paging
-from services.errors import NotFound
+from services import errors, paging
 from services.notification_texts import render
 
 
@@ -67,7 +66,7 @@ async def mark_read(resident_id: uuid.UUID, entry_id: int, now: datetime) -> Not
     """Mark one entry read (again: no change); another resident's entry is not found."""
     row = await Notification.get_or_none(id=entry_id, resident_id=resident_id)
     if row is None:
-        raise NotFound("notification_not_found", "找不到该通知。", "No such notification.")
+        raise errors.notification_not_found()
     if row.read_at is None:
         await Notification.filter(id=row.id, read_at__isnull=True).update(read_at=now)
         row.read_at = now

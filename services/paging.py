@@ -23,7 +23,7 @@ from tortoise.expressions import Q
 from tortoise.models import Model
 from tortoise.queryset import QuerySet
 
-from services.errors import InvalidInput
+from services import errors
 
 M = TypeVar("M", bound=Model)
 MAX_LIMIT = 200
@@ -36,12 +36,7 @@ class Page(Generic[M]):
     next_cursor: str | None
 
 
-def bad_cursor() -> InvalidInput:
-    return InvalidInput(
-        "invalid_cursor",
-        "分页标记无效，请从第一页重新开始。",
-        "The page cursor is not valid; start again from the first page.",
-    )
+bad_cursor = errors.invalid_cursor  # the name the lists' own cursor checks know it by
 
 
 def _plain(value: Any) -> Any:
@@ -120,11 +115,7 @@ async def export_rows(query: QuerySet[M], *, order: str = "created_at") -> list[
     """Every row of an export, oldest first; more than EXPORT_ROWS is refused."""
     rows = await query.order_by(order, query.model._meta.pk_attr).limit(EXPORT_ROWS + 1)
     if len(rows) > EXPORT_ROWS:
-        raise InvalidInput(
-            "export_too_large",
-            f"导出超过{EXPORT_ROWS}行，请缩小日期范围。",
-            f"The export would exceed {EXPORT_ROWS} rows; choose a shorter date range.",
-        )
+        raise errors.export_too_large(EXPORT_ROWS)
     return rows
 
 

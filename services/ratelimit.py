@@ -12,7 +12,7 @@ from typing import Any
 
 from redis.asyncio import Redis
 
-from services.errors import RateLimited
+from services import errors
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,13 +41,7 @@ def count(pipe: Any, scope: str, ident: str, limit: Limit) -> Window:
 def enforce(window: Window, counted: int) -> None:
     """Raise RateLimited when the window's count is past its limit."""
     if counted > window.limit.requests:
-        raise RateLimited(
-            "rate_limited",
-            "操作过于频繁，请稍后再试。",
-            "Too many requests; please wait a moment and try again.",
-            retry_after=max(1, window.ends_at - int(time.time())),
-            extra={"scope": window.scope},
-        )
+        raise errors.rate_limited(window.scope, max(1, window.ends_at - int(time.time())))
 
 
 async def check(redis: Redis, scope: str, ident: str, limit: Limit) -> None:

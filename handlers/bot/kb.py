@@ -12,8 +12,8 @@ from pydantic import Field
 from palm import keys
 from palm.api import Api, ApiModel
 from palm.lists import Day, PageQuery, csv_response
-from services.errors import FieldError, InvalidInput, ValidationFailed
-from services.kb import editing, listing, store
+from services.errors import FieldError, ValidationFailed
+from services.kb import editing, errors, listing, store
 from services.kb.articles import ArticleError, from_mapping
 
 api = Api("admin")
@@ -84,8 +84,7 @@ def _out(entry: store.Entry) -> ArticleOut:
 def _slug(request: web.Request) -> str:
     slug = request.match_info["slug"]
     if not _SLUG.fullmatch(slug):
-        raise InvalidInput("invalid_slug", "文章标识只能含小写字母、数字和连字符。",
-                           "A slug has lower-case letters, digits and hyphens only.")  # fmt: skip
+        raise errors.invalid_slug()
     return slug
 
 

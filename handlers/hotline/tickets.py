@@ -15,8 +15,7 @@ from models.hotline.tickets import Ticket, TicketAction
 from palm import keys
 from palm.api import Api, ApiModel
 from palm.lists import PageQuery
-from services.errors import NotFound
-from services.hotline import actions, progress, tickets
+from services.hotline import actions, errors, progress, tickets
 
 api = Api("bot")
 _NUMBER = re.compile(r"WH\d{6,14}", re.IGNORECASE)
@@ -87,7 +86,7 @@ def _action(action: TicketAction) -> ActionOut:
 async def _ticket(request: web.Request) -> Ticket:
     number = request.match_info["number"]
     if not _NUMBER.fullmatch(number):
-        raise NotFound("ticket_not_found", "找不到该工单。", "No such ticket.")
+        raise errors.ticket_not_found()
     return await tickets.owned(request[keys.PRINCIPAL].resident_id, number)
 
 

@@ -12,8 +12,7 @@ from models.identity.residents import Grant, Role
 from palm import keys
 from palm.api import Api, ApiModel
 from palm.lists import PageQuery
-from services.errors import NotFound
-from services.identity import grants
+from services.identity import errors, grants
 
 api = Api("admin")
 GRANTS = {"operator:grants"}
@@ -87,5 +86,5 @@ async def delete_grant(request: web.Request) -> None:
     """Withdraw a staff role; the holder's sessions end at once."""
     raw = request.match_info["id"]
     if not (raw.isascii() and raw.isdigit() and len(raw) <= 18):  # a bigint, nothing else
-        raise NotFound("grant_not_found", "找不到该授权。", "No such grant.")
+        raise errors.grant_not_found()
     await grants.revoke(request.app[keys.DEPS].redis, int(raw))

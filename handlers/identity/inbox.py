@@ -12,8 +12,7 @@ from models.notifications import NotificationChannel
 from palm import keys, language
 from palm.api import Api, ApiModel
 from palm.lists import PageQuery
-from services import inbox
-from services.errors import NotFound
+from services import errors, inbox
 from services.notification_texts import TEMPLATES
 
 api = Api("auth")
@@ -76,7 +75,7 @@ async def mark_read(request: web.Request) -> InboxEntry:
     """Mark one notification read."""
     raw = request.match_info["id"]
     if not (raw.isascii() and raw.isdigit() and len(raw) <= 18):  # a bigint, nothing else
-        raise NotFound("notification_not_found", "找不到该通知。", "No such notification.")
+        raise errors.notification_not_found()
     row = await inbox.mark_read(request[keys.PRINCIPAL].resident_id, int(raw), datetime.now(UTC))
     return _out(inbox.entry(row, language.of_request(request)))
 

@@ -10,8 +10,7 @@ from pydantic import Field
 
 from palm import keys
 from palm.api import Api, ApiModel, path_uuid
-from services.errors import InvalidInput
-from services.talent import evidence
+from services.talent import errors, evidence
 
 api = Api("talent")
 
@@ -40,9 +39,7 @@ async def upload_evidence(request: web.Request, body: TalentEvidenceIn) -> Talen
     try:
         data = base64.b64decode(raw, validate=True)
     except (binascii.Error, ValueError):
-        raise InvalidInput(
-            "talent_evidence_encoding", "图片编码有误。", "The image must be sent as base64."
-        ) from None
+        raise errors.evidence_encoding() from None
     row = await evidence.store(
         request[keys.PRINCIPAL].resident_id, data, cipher=request.app[keys.DEPS].cipher,
         data_dir=request.app[keys.SETTINGS].data_dir,

@@ -20,26 +20,13 @@ from integrations.hotline.models import CHASE_AFTER_HOURS, ActionReceipt, ErrCod
 from models.hotline.tickets import ActionKind, ActionStatus, Ticket, TicketAction, TicketStatus
 from services import jobs
 from services.deps import Deps
-from services.errors import Conflict
-from services.hotline import progress
+from services.hotline import errors, progress
 
 FIELD = "ticket_action"
 CHASE_AFTER = timedelta(hours=CHASE_AFTER_HOURS)
 _ANSWERED = (TicketStatus.REPLIED, TicketStatus.CLOSED)
 _LIVE = (ActionStatus.PENDING, ActionStatus.SENT)
 
-_REFUSALS = {
-    "ticket_not_submitted": ("工单正在提交12345，请稍后再试。",
-                             "The request is still being sent to 12345; try again shortly."),
-    "ticket_closed": ("工单已关闭，不能再补充。", "The ticket is closed."),
-    "ticket_answered": ("工单已办结，无需催办；可以评价办理结果。",
-                        "The ticket is answered: no need to chase; you may rate it."),
-    "not_answered": ("工单办结后才能评价。", "A ticket can be rated once it is answered."),
-    "already_rated": ("该工单已评价过。", "This ticket was already rated."),
-    "too_early_to_chase": (f"工单{CHASE_AFTER_HOURS}小时内有进展或已催办过，暂不能催办。",
-                           f"A ticket can be chased after {CHASE_AFTER_HOURS} hours without "
-                           "progress, once per such period."),
-}  # fmt: skip
 _PLATFORM_CODES = {
     ErrCode.TICKET_CLOSED: "ticket_closed",
     ErrCode.NOT_ANSWERED: "not_answered",
@@ -48,16 +35,11 @@ _PLATFORM_CODES = {
 }
 
 
-def refused(code: str) -> Conflict:
-    zh, en = _REFUSALS[code]
-    return Conflict(code, zh, en)
-
-
 async def follow_up(deps: Deps, ticket: Ticket, text: str) -> TicketAction:
     """Add more detail to an open ticket (补充诉求)."""
     _submitted(ticket)
     if ticket.status == TicketStatus.CLOSED:
-        raise refused("ticket_closed")
+        raise errors.action_refused("ticket_closed")
     return await _act(deps, ticket, ActionKind.FOLLOW_UP, text=text)
 
 
@@ -67,7 +49,7 @@ async def chase(deps: Deps, ticket: Ticket, now: datetime) -> TicketAction:
     answer = await deps.hotline.ticket_progress(str(ticket.platform_no))  # down: 503
     await progress.apply(deps, ticket.id, answer.events, relay=True)
     if answer.status in _ANSWERED:
-        raise refused("ticket_answered")
+        raise errors.action_refused("ticket_answered")
     last_step = max((e.at for e in answer.events), default=ticket.created_at)
     last_chase = (
         await TicketAction.filter(ticket_id=ticket.id, kind=ActionKind.CHASE, status__in=_LIVE)
@@ -76,7 +58,7 @@ async def chase(deps: Deps, ticket: Ticket, now: datetime) -> TicketAction:
     )
     latest = max(last_step, last_chase.created_at if last_chase else last_step)
     if now - latest < CHASE_AFTER:
-        raise refused("too_early_to_chase")
+        raise errors.action_refused("too_early_to_chase")
     return await _act(deps, ticket, ActionKind.CHASE)
 
 
@@ -85,13 +67,13 @@ async def rate(deps: Deps, ticket: Ticket, score: int, comment: str) -> TicketAc
     _submitted(ticket)
     ticket = await progress.refresh(deps, ticket, relay=True)
     if ticket.status not in _ANSWERED:
-        raise refused("not_answered")
+        raise errors.action_refused("not_answered")
     return await _act(deps, ticket, ActionKind.RATING, text=comment, score=score)
 
 
 def _submitted(ticket: Ticket) -> None:
     if ticket.platform_no is None:
-        raise refused("ticket_not_submitted")
+        raise errors.action_refused("ticket_not_submitted")
 
 
 async def _act(
@@ -106,10 +88,10 @@ async def _act(
             )  # fmt: skip
             await jobs.add("hotline.action", {"id": action.id}, key=f"hotline.action:{action.key}")
     except IntegrityError:  # the other rating of a double tap won
-        raise refused("already_rated") from None
+        raise errors.action_refused("already_rated") from None
     action = await deliver(deps, action.id, inline=True)
     if action.status == ActionStatus.REFUSED:
-        raise refused(action.error or "ticket_closed")
+        raise errors.action_refused(action.error or "ticket_closed")
     return action
 
 

@@ -16,10 +16,11 @@ from integrations.base import PlatformError, PlatformUnavailable
 from integrations.hotline.client import push_is_signed
 from integrations.hotline.models import ProgressEvent, ProgressPush
 from models.hotline.tickets import Ticket, TicketEvent, TicketStatus
+from services import errors as shared
 from services import notifications
 from services.bot import conversation
 from services.deps import Deps
-from services.errors import InvalidInput, NotFound, PermissionDenied
+from services.hotline import errors
 
 log = logging.getLogger("palm.hotline")
 CHINA = ZoneInfo("Asia/Shanghai")
@@ -106,19 +107,17 @@ async def receive_push(
     now = datetime.now(UTC)
     platform = deps.hotline.platform
     if not push_is_signed(platform, headers, method, path_qs, body, now=now.timestamp()):
-        raise PermissionDenied("bad_signature", "签名无效。", "The signature is not valid.")
+        raise shared.bad_signature()
     nonce = headers.get("X-Nonce", "")
     if not await deps.redis.set(_NONCE + nonce, b"1", nx=True, ex=900):
-        raise PermissionDenied("nonce_reused", "请求已处理过。", "This request was already used.")
+        raise shared.nonce_reused()
     try:
         push = ProgressPush.model_validate_json(body)
     except ValidationError:
-        raise InvalidInput(
-            "malformed_push", "推送内容格式错误。", "The push is not valid."
-        ) from None
+        raise errors.malformed_push() from None
     ticket = await Ticket.get_or_none(number=push.external_id)
     if ticket is None or ticket.platform_no not in (None, push.ticket_no):
-        raise NotFound("ticket_not_found", "找不到该工单。", "No such ticket.")
+        raise errors.ticket_not_found()
     event = ProgressEvent(seq=push.seq, status=push.status, note=push.note, at=push.at)
     await apply(deps, ticket.id, [event], platform_no=push.ticket_no, relay=True)
 

@@ -18,8 +18,7 @@ from integrations.hotline.models import MAX_CONTENT, ProgressEvent
 from models.hotline.tickets import Ticket, TicketEvent
 from services import jobs
 from services.deps import Deps
-from services.errors import InvalidInput, NotFound
-from services.hotline import progress
+from services.hotline import errors, progress
 from services.hotline.categories import classify
 from services.paging import Page, page
 from services.privacy import FieldCipher
@@ -43,8 +42,7 @@ async def file(cipher: FieldCipher, filing: Filing, now: datetime) -> Ticket:
     """Record the request and queue its submission; return the ticket with our number."""
     text = filing.description.strip()
     if not text or len(text) > MAX_CONTENT:
-        raise InvalidInput("ticket_description", "请描述您要反映的问题（2000字以内）。",
-                           "Describe the problem in up to 2,000 characters.")  # fmt: skip
+        raise errors.ticket_description()
     async with in_transaction():
         existing = await Ticket.get_or_none(source_key=filing.source_key)
         if existing is not None:
@@ -97,7 +95,7 @@ async def owned(resident_id: uuid.UUID, number: str) -> Ticket:
     """The resident's ticket with this number; "not found" for anyone else's."""
     ticket = await Ticket.get_or_none(number=number.upper(), resident_id=resident_id)
     if ticket is None:
-        raise NotFound("ticket_not_found", "找不到该工单。", "No such ticket.")
+        raise errors.ticket_not_found()
     return ticket
 
 

@@ -20,13 +20,7 @@ from integrations.wechat.client import WeChatError
 from integrations.wechat.models import WeChatSession
 from models.identity.residents import Grant, Resident, ResidentStatus
 from services import ratelimit
-from services.errors import (
-    InvalidInput,
-    PermissionDenied,
-    RateLimited,
-    Unauthenticated,
-    UpstreamUnavailable,
-)
+from services.identity import errors
 from services.privacy import FieldCipher
 
 _SESSION = "palm:session:"
@@ -91,11 +85,9 @@ async def authenticate(
     token = token.strip()
     rid_hex, dot, _ = token.partition(".")
     if scheme.lower() != "bearer" or not token:
-        raise Unauthenticated(
-            "auth_required", "请先登录。", "Sign in first: send 'Authorization: Bearer <token>'."
-        )
+        raise errors.auth_required()
     if not dot or len(rid_hex) != 32:
-        raise _session_invalid()
+        raise errors.session_invalid()
     digest = _hash(token)
     async with redis.pipeline(transaction=False) as pipe:
         pipe.getex(_SESSION + digest, ex=ttl)
@@ -103,7 +95,7 @@ async def authenticate(
         window = ratelimit.count(pipe, "resident", rid_hex, limit) if limit else None
         raw, _, *counted = await pipe.execute()
     if raw is None:
-        raise _session_invalid()
+        raise errors.session_invalid()
     if window is not None:
         ratelimit.enforce(window, int(counted[0]))
     data = json.loads(raw)
@@ -136,12 +128,6 @@ async def end_all_sessions(redis: Redis, resident_id: uuid.UUID) -> None:
     await redis.delete(index, *keys)
 
 
-def _session_invalid() -> Unauthenticated:
-    return Unauthenticated(
-        "session_invalid", "登录已失效，请重新登录。", "Your session has ended; sign in again."
-    )
-
-
 async def login_with_wechat(wechat: WeChatLogin, cipher: FieldCipher, js_code: str) -> Resident:
     """Exchange a wx.login code for the resident it belongs to, creating them on first login."""
     try:
@@ -152,7 +138,7 @@ async def login_with_wechat(wechat: WeChatLogin, cipher: FieldCipher, js_code: s
         openid=session.openid, defaults={"unionid": session.unionid}
     )
     if resident.status == ResidentStatus.CLOSED:  # closed accounts lose their openid; defensive
-        raise PermissionDenied("account_closed", "该账户已注销。", "This account has been closed.")
+        raise errors.account_closed()
     resident.session_key_enc = cipher.encrypt(session.session_key, field="session_key")
     if session.unionid and not resident.unionid:
         resident.unionid = session.unionid
@@ -162,27 +148,9 @@ async def login_with_wechat(wechat: WeChatLogin, cipher: FieldCipher, js_code: s
 
 def _login_error(errcode: int) -> Exception:
     if errcode in (40029, 40163):
-        return InvalidInput(
-            "wechat_code_invalid",
-            "微信登录凭证无效或已使用，请重新登录。",
-            "The WeChat login code is invalid or already used; call wx.login again.",
-        )
+        return errors.wechat_code_invalid()
     if errcode == 45011:
-        return RateLimited(
-            "wechat_rate_limited",
-            "登录过于频繁，请稍后再试。",
-            "Too many logins right now; try again in a minute.",
-            retry_after=60,
-        )
+        return errors.wechat_rate_limited()
     if errcode == 40226:
-        return PermissionDenied(
-            "wechat_risky_user",
-            "微信判定该账号存在风险，暂不能登录。",
-            "WeChat has flagged this account as risky; sign-in is blocked.",
-        )
-    return UpstreamUnavailable(
-        "wechat_error",
-        "微信服务暂时异常，请稍后再试。",
-        f"WeChat refused the login (errcode {errcode}); please retry later.",
-        retry_after=30,
-    )
+        return errors.wechat_risky_user()
+    return errors.wechat_error(errcode)

@@ -17,8 +17,8 @@ from tortoise.transactions import in_transaction
 from integrations.aishandong.models import Household
 from models.identity.delegations import Delegation, DelegationBasis, DelegationStatus, Relation
 from models.identity.residents import IdType, Resident
-from services.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from services.identity import idnumbers
+from services import errors as shared
+from services.identity import errors, idnumbers
 from services.identity.realname import IdentityChecker, id_number_hash
 from services.medical import cache as medical_cache
 from services.privacy import FieldCipher
@@ -47,9 +47,7 @@ class Subject:
 
 def _verified_number(resident: Resident, cipher: FieldCipher) -> str:
     if resident.verified_at is None or not resident.id_number_enc:
-        raise PermissionDenied(
-            "real_name_required", "请先完成实名认证。", "Verify your real name first."
-        )
+        raise shared.real_name_required()
     return cipher.decrypt(resident.id_number_enc, field="id_number")
 
 
@@ -69,39 +67,25 @@ async def request(
     own_number = _verified_number(delegate, cipher)
     parsed = idnumbers.parse("id_card", id_number, today=now.date(), path="body/id_number")
     if parsed.birth_date is None:  # never for an ID card; keeps the type checker honest
-        raise InvalidInput("id_number_invalid", "证件号码无效。", "Invalid ID number.")
+        raise errors.id_number_invalid()
     if parsed.number == own_number:
-        raise InvalidInput("delegation_self", "不能为自己添加家人。", "You cannot add yourself.")
+        raise errors.delegation_self()
     age = idnumbers.age_on(parsed.birth_date, now.date())
     if relation == Relation.CHILD:
         if age >= ADULT_AGE:
-            raise InvalidInput(
-                "delegation_child_adult",
-                "成年子女需本人授权，请让其在小程序中确认。",
-                "An adult child must agree themselves; add them as family who confirms.",
-            )
+            raise errors.delegation_child_adult()
         household = await register.household_members(own_number)
         if not any(m.id_number == parsed.number and m.name == name for m in household.members):
-            raise InvalidInput(
-                "delegation_not_in_household",
-                "户籍信息中未找到该子女，请核对姓名和证件号码。",
-                "This child is not in your household register; check the name and number.",
-            )
+            raise errors.delegation_not_in_household()
         status, basis = DelegationStatus.ACTIVE, DelegationBasis.HOUSEHOLD_REGISTER
         birthday = parsed.birth_date
         expires = datetime(birthday.year + ADULT_AGE, birthday.month, birthday.day, tzinfo=UTC)
     else:
         if age < ADULT_AGE:
-            raise InvalidInput(
-                "delegation_parent_minor", "证件号码不是成年人。", "This person is not an adult."
-            )
+            raise errors.delegation_parent_minor()
         verdict = await checker.verify_identity(name, "id_card", parsed.number)
         if verdict.result != "match":
-            raise InvalidInput(
-                "delegation_identity_mismatch",
-                "姓名与证件号码不一致。",
-                "The name does not match the ID number.",
-            )
+            raise errors.delegation_identity_mismatch()
         status, basis = DelegationStatus.PENDING, DelegationBasis.SUBJECT_CONFIRMED
         expires = now + timedelta(days=INVITATION_DAYS)
     subject_hash = id_number_hash(cipher, IdType.ID_CARD, parsed.number)
@@ -126,9 +110,7 @@ async def request(
             .first()
         )
         if existing is not None and existing.status == DelegationStatus.ACTIVE:
-            raise Conflict(
-                "delegation_exists", "已添加该家人。", "You already act for this family member."
-            )
+            raise errors.delegation_exists()
         try:
             if existing is None:
                 return await Delegation.create(
@@ -137,9 +119,7 @@ async def request(
             await existing.update_from_dict(values).save()
             return existing
         except IntegrityError:
-            raise Conflict(
-                "delegation_exists", "已添加该家人。", "You already act for this family member."
-            ) from None
+            raise errors.delegation_exists() from None
 
 
 async def held_by(delegate_id: uuid.UUID) -> list[Delegation]:
@@ -165,20 +145,16 @@ async def _find(resident: Resident, delegation_id: uuid.UUID) -> tuple[Delegatio
             return row, False
         if resident.id_number_hash and row.subject_id_hash == resident.id_number_hash:
             return row, True
-    raise NotFound("delegation_not_found", "找不到该授权。", "No such delegation.")
+    raise errors.delegation_not_found()
 
 
 async def confirm(resident: Resident, delegation_id: uuid.UUID, *, now: datetime) -> Delegation:
     """The subject agrees: the delegate may act for them from now on."""
     row, is_subject = await _find(resident, delegation_id)
     if not is_subject:
-        raise NotFound("delegation_not_found", "找不到该授权。", "No such delegation.")
+        raise errors.delegation_not_found()
     if row.status != DelegationStatus.PENDING or row.expires_at <= now:
-        raise Conflict(
-            "delegation_not_pending",
-            "该授权请求已处理或已过期。",
-            "This request was already answered or has expired.",
-        )
+        raise errors.delegation_not_pending()
     row.status = DelegationStatus.ACTIVE
     row.subject_resident_id = resident.id
     row.confirmed_at = now
@@ -212,12 +188,12 @@ async def subject_for(
     try:
         delegation_id = uuid.UUID(member)
     except ValueError:
-        raise _member_not_found() from None
+        raise shared.member_not_found() from None
     row = await Delegation.get_or_none(
         id=delegation_id, delegate_id=actor.id, status=DelegationStatus.ACTIVE
     )
     if row is None or row.expires_at <= now or scope not in row.scope_set:
-        raise _member_not_found()
+        raise shared.member_not_found()
     return Subject(
         cipher.decrypt(row.subject_id_number_enc, field="id_number"),
         cipher.decrypt(row.subject_name_enc, field="name"),
@@ -225,7 +201,3 @@ async def subject_for(
         row.subject_resident_id,  # type: ignore[attr-defined]
         row.id,
     )
-
-
-def _member_not_found() -> NotFound:
-    return NotFound("member_not_found", "找不到该家庭成员。", "No such family member.")

@@ -19,7 +19,7 @@ from multidict import CIMultiDict, CIMultiDictProxy
 from redis.asyncio import Redis
 
 from models.identity.devices import Device, DeviceStatus
-from services.errors import Unauthenticated
+from services.identity import errors
 
 WINDOW_SECONDS = 300
 
@@ -68,17 +68,17 @@ async def authenticate(
     code, ts = headers.get("X-Device-Id", ""), headers.get("X-Timestamp", "")
     nonce, sig = headers.get("X-Nonce", ""), headers.get("X-Device-Signature", "")
     if not (code and ts.isdigit() and 16 <= len(nonce) <= 64 and sig):
-        raise _refused(
-            "device_auth_required", "Send X-Device-Id, X-Timestamp, X-Nonce and X-Device-Signature."
-        )
+        raise errors.device_refused("device_auth_required")
     if abs(time.time() - int(ts)) > WINDOW_SECONDS:
-        raise _refused("device_clock_skew", "The request timestamp is outside the allowed window.")
+        raise errors.device_refused("device_clock_skew")
     device = await Device.get_or_none(code=code, status=DeviceStatus.ACTIVE)
     if device is None or not device.public_key:
-        raise _refused("device_unknown", "Unknown or retired device.")
+        raise errors.device_refused("device_unknown")
     key = serialization.load_pem_public_key(device.public_key.encode())
     if not isinstance(key, ec.EllipticCurvePublicKey):
-        raise _refused("device_unknown", "The device's registered key is not a P-256 key.")
+        raise errors.device_refused(
+            "device_unknown", "The device's registered key is not a P-256 key."
+        )
     try:
         key.verify(
             base64.b64decode(sig, validate=True),
@@ -86,18 +86,12 @@ async def authenticate(
             ec.ECDSA(hashes.SHA256()),
         )
     except (InvalidSignature, ValueError):
-        raise _refused(
-            "device_signature_invalid", "The request signature does not verify."
-        ) from None
+        raise errors.device_refused("device_signature_invalid") from None
     if not await redis.set(
         f"palm:device-nonce:{code}:{nonce}", b"1", nx=True, ex=2 * WINDOW_SECONDS
     ):
-        raise _refused("device_nonce_reused", "This request was already received (nonce reused).")
+        raise errors.device_refused("device_nonce_reused")
     return DevicePrincipal(device.id, device.code, str(device.kind))
-
-
-def _refused(code: str, message_en: str) -> Unauthenticated:
-    return Unauthenticated(code, "设备认证失败。", message_en)
 
 
 def generate_key() -> tuple[ec.EllipticCurvePrivateKey, str]:

@@ -9,9 +9,9 @@ from tortoise.exceptions import IntegrityError
 
 from models.identity.organisations import Organisation, OrganisationKind
 from models.identity.residents import Grant, Resident, ResidentStatus, Role
+from services import errors as shared
 from services import paging
-from services.errors import Conflict, InvalidInput, NotFound
-from services.identity import auth
+from services.identity import auth, errors
 
 OPERATOR_SCOPES = frozenset({"grants", "talent", "transit", "credit", "health"})
 _ORG_KIND = {
@@ -27,33 +27,21 @@ async def grant(
     """Give a resident a staff role; their sessions end so the next login carries it."""
     resident = await Resident.get_or_none(id=resident_id, status=ResidentStatus.ACTIVE)
     if resident is None:
-        raise NotFound("resident_not_found", "找不到该居民。", "No such resident.")
+        raise shared.resident_not_found()
     org = await Organisation.get_or_none(code=organisation)
     if org is None or org.kind != _ORG_KIND[role]:
-        raise InvalidInput(
-            "organisation_invalid",
-            "机构不存在或类型不符。",
-            f"No {_ORG_KIND[role].value} with code {organisation!r}.",
-        )
+        raise errors.organisation_invalid(_ORG_KIND[role].value, organisation)
     unknown = scopes - OPERATOR_SCOPES if role == Role.OPERATOR else scopes
     if unknown:
-        raise InvalidInput(
-            "scopes_invalid",
-            "权限范围无效。",
-            f"Unknown scopes for {role.value}: {sorted(unknown)}",
-        )
+        raise errors.scopes_invalid(role.value, sorted(unknown))
     if await Grant.filter(resident_id=resident_id, role=role).exists():
-        raise Conflict(
-            "grant_exists", "该居民已有此角色。", "The resident already holds this role."
-        )
+        raise errors.grant_exists()
     try:
         row = await Grant.create(
             resident=resident, role=role, organisation=org, scopes=",".join(sorted(scopes))
         )
     except IntegrityError:
-        raise Conflict(
-            "grant_exists", "该居民已有此角色。", "The resident already holds this role."
-        ) from None
+        raise errors.grant_exists() from None
     await auth.end_all_sessions(redis, resident_id)
     return row
 
@@ -61,7 +49,7 @@ async def grant(
 async def revoke(redis: Redis, grant_id: int) -> None:
     row = await Grant.get_or_none(id=grant_id)
     if row is None:
-        raise NotFound("grant_not_found", "找不到该授权。", "No such grant.")
+        raise errors.grant_not_found()
     await row.delete()
     await auth.end_all_sessions(redis, row.resident_id)  # type: ignore[attr-defined]
 

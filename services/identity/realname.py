@@ -13,8 +13,7 @@ from integrations.wechat.client import WeChatError
 from integrations.wechat.crypto import EncryptedDataError, decrypt_phone_number
 from integrations.wechat.models import PhoneInfo
 from models.identity.residents import IdType, Resident
-from services.errors import Conflict, InvalidInput
-from services.identity import idnumbers
+from services.identity import errors, idnumbers
 from services.identity.wechat_token import AccessTokenHolder
 from services.privacy import FieldCipher
 
@@ -51,24 +50,13 @@ async def verify_real_name(
     if resident.verified_at is not None:
         if resident.id_number_hash == id_hash:
             return resident  # the same verification again: nothing to do
-        raise Conflict(
-            "already_verified",
-            "您已完成实名认证，如需更换请联系客服。",
-            "This account is already verified with another document.",
-        )
+        raise errors.already_verified()
     if await Resident.filter(id_number_hash=id_hash).exclude(id=resident.id).exists():
-        raise _bound_elsewhere()
+        raise errors.id_number_bound()
     verdict = await checker.verify_identity(name, id_type.value, parsed.number)
     if verdict.result != "match":
-        raise InvalidInput(
-            f"identity_{verdict.result}",
-            "姓名与证件号码不一致，请核对后重试。"
-            if verdict.result == "mismatch"
-            else "未查询到该证件信息，请核对后重试。",
-            "The name does not match the document number."
-            if verdict.result == "mismatch"
-            else "No such document is on record.",
-        )
+        mismatch = verdict.result == "mismatch"
+        raise errors.identity_mismatch() if mismatch else errors.identity_not_found()
     resident.name_enc = cipher.encrypt(name, field="name")
     resident.id_type = id_type
     resident.id_number_enc = cipher.encrypt(parsed.number, field="id_number")
@@ -80,16 +68,8 @@ async def verify_real_name(
     try:
         await resident.save()
     except IntegrityError:  # a concurrent verification of the same number won the race
-        raise _bound_elsewhere() from None
+        raise errors.id_number_bound() from None
     return resident
-
-
-def _bound_elsewhere() -> Conflict:
-    return Conflict(
-        "id_number_bound",
-        "该证件已绑定其他账户。如非本人操作，请联系 12345。",
-        "This document is already bound to another account. If that was not you, call 12345.",
-    )
 
 
 async def bind_phone_by_code(
@@ -109,11 +89,7 @@ async def bind_phone_by_code(
         info = await tokens.call(fetch)
     except WeChatError as exc:
         if exc.code in (40029, 40163, 40013):
-            raise InvalidInput(
-                "phone_code_invalid",
-                "手机号授权码无效或已过期，请重新授权。",
-                "The phone-number code is invalid, used or expired; ask the user again.",
-            ) from None
+            raise errors.phone_code_invalid() from None
         raise
     return await _store_phone(resident, info.pure_phone_number, cipher)
 
@@ -127,21 +103,13 @@ async def bind_phone_by_encrypted_data(
     not PKCS#7, data that is not a phone number, a watermark naming another app.
     """
     if not resident.session_key_enc:
-        raise _encrypted_invalid()
+        raise errors.encrypted_data_invalid()
     session_key = cipher.decrypt(resident.session_key_enc, field="session_key")
     try:
         info = decrypt_phone_number(session_key, encrypted_data, iv, app_id)
     except EncryptedDataError:
-        raise _encrypted_invalid() from None
+        raise errors.encrypted_data_invalid() from None
     return await _store_phone(resident, info.pure_phone_number, cipher)
-
-
-def _encrypted_invalid() -> InvalidInput:
-    return InvalidInput(
-        "encrypted_data_invalid",
-        "手机号数据无法解密，请重新登录后再授权。",
-        "The encrypted phone data cannot be read with this session; log in again and retry.",
-    )
 
 
 async def _store_phone(resident: Resident, phone: str, cipher: FieldCipher) -> Resident:

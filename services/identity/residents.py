@@ -11,8 +11,7 @@ from tortoise.transactions import in_transaction
 
 from models.identity.delegations import Delegation
 from models.identity.residents import Grant, Language, Resident, ResidentStatus
-from services.errors import Unauthenticated
-from services.identity import auth
+from services.identity import auth, errors
 from services.privacy import FieldCipher, mask_name, mask_phone
 from services.talent import cards as talent_cards
 
@@ -35,9 +34,7 @@ class ProfileView:
 async def get_active(resident_id: uuid.UUID) -> Resident:
     resident = await Resident.get_or_none(id=resident_id, status=ResidentStatus.ACTIVE)
     if resident is None:
-        raise Unauthenticated(
-            "session_invalid", "登录已失效，请重新登录。", "Your session has ended; sign in again."
-        )
+        raise errors.session_invalid()
     return resident
 
 

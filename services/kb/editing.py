@@ -9,21 +9,14 @@ from redis.asyncio import Redis
 from tortoise.transactions import in_transaction
 
 from models.bot.kb import KbArticle
-from services.errors import NotFound
-from services.kb import store
+from services.kb import errors, store
 from services.kb.articles import Article
-
-
-def _not_found() -> NotFound:
-    return NotFound(
-        "kb_article_not_found", "找不到该知识库文章。", "No such knowledge-base article."
-    )
 
 
 async def get(slug: str) -> store.Entry:
     entry = next((e for e in await store.entries() if e.article.slug == slug), None)
     if entry is None:
-        raise _not_found()
+        raise errors.article_not_found()
     return entry
 
 
@@ -75,7 +68,7 @@ async def revert(redis: Redis, slug: str) -> store.Entry:
     """Drop the operator's version of a file article: the repository's text applies again."""
     entry = await get(slug)
     if entry.origin == "operator":
-        raise _not_found()  # nothing to go back to: withdraw it instead
+        raise errors.article_not_found()  # nothing to go back to: withdraw it instead
     await KbArticle.filter(slug=slug).delete()
     await store.touched(redis)
     return await get(slug)

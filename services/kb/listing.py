@@ -11,8 +11,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
+from services import errors as shared
 from services.kb import store
-from services.paging import MAX_LIMIT, bad_cursor, csv_text, decode_cursor, encode_cursor
+from services.paging import MAX_LIMIT, csv_text, decode_cursor, encode_cursor
 
 CSV_HEADER = ("slug", "title", "title_en", "service", "source", "updated", "origin", "hidden",
               "keywords", "body")  # fmt: skip
@@ -64,7 +65,7 @@ async def page(filters: Filters, cursor: str | None, limit: int) -> Page:
     if cursor is not None:
         updated, slug = decode_cursor(cursor)
         if not (isinstance(updated, str) and isinstance(slug, str)):
-            raise bad_cursor()  # a cursor made for another list
+            raise shared.invalid_cursor()  # a cursor made for another list
         # Newest first, then slug ascending: "after" is an older day, or the same day, later slug.
         entries = [e for e in entries if _after(_key(e), (updated, slug))]
     limit = max(1, min(limit, MAX_LIMIT))

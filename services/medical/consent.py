@@ -21,8 +21,8 @@ from models.identity.organisations import Organisation
 from models.identity.residents import Resident
 from models.medical.access_log import AccessAction, AccessReason
 from models.medical.consents import ConsentStatus, MedicalConsent
-from services.errors import Conflict, NotFound, UpstreamUnavailable
-from services.medical import accesslog, cache
+from services.errors import DomainError, NotFound
+from services.medical import accesslog, cache, errors
 from services.medical.gateway import Env
 from services.medical.readers import member_of, reader_for
 
@@ -42,12 +42,7 @@ async def issue(env: Env, actor: Resident, member: str, kinds: frozenset[str]) -
     try:
         issuer = await env.codes.issuer()
     except NotFound:
-        raise UpstreamUnavailable(
-            "codes_unavailable",
-            "暂时无法生成授权码，请稍后再试。",
-            "Consent codes cannot be made right now.",
-            retry_after=60,
-        ) from None
+        raise errors.codes_unavailable() from None
     now = int(env.now.timestamp())
     consent_id = uuid.uuid4()
     issued = online.issue_online(
@@ -91,7 +86,7 @@ async def revoke(env: Env, actor: Resident, consent_id: uuid.UUID) -> Revoked:
     """
     consent = await MedicalConsent.get_or_none(id=consent_id, resident_id=actor.id)
     if consent is None:
-        raise NotFound("consent_not_found", "找不到该授权码。", "No such consent.")
+        raise errors.consent_not_found()
     async with in_transaction():
         # Conditional: a scan committing meanwhile turns the row to used, never back.
         ended = await MedicalConsent.filter(
@@ -122,16 +117,10 @@ async def revoke(env: Env, actor: Resident, consent_id: uuid.UUID) -> Revoked:
     return Revoked(consent, what)
 
 
-def _nothing_to_end(consent: MedicalConsent) -> Conflict:
+def _nothing_to_end(consent: MedicalConsent) -> DomainError:
     if consent.status == ConsentStatus.REVOKED:
-        return Conflict(
-            "consent_already_revoked", "该授权已撤回。", "This consent was already withdrawn."
-        )
-    return Conflict(
-        "consent_expired",
-        "该授权已过期，医生已无法查看，无需撤回。",
-        "This consent has expired: no one can use it any more.",
-    )
+        return errors.consent_already_revoked()
+    return errors.consent_expired()
 
 
 async def hospital_name(code: str | None) -> str | None:

@@ -20,7 +20,7 @@ from integrations.base import PlatformError, PlatformUnavailable
 from integrations.health.client import BinaryStream, HealthClient, HealthServerError
 from services.codes.snapshot import KeyCache
 from services.deps import Deps
-from services.errors import InvalidInput, UpstreamUnavailable
+from services.medical import errors
 from services.medical.breaker import CircuitBreaker, CircuitOpen
 from services.medical.cache import Cached, MedicalCache
 from services.medical.config import MedicalConfig
@@ -112,10 +112,10 @@ class Gateway:
                 await self._breaker.succeeded()
                 yield stream
         except CircuitOpen as exc:
-            raise _unavailable(exc.retry_after) from None
+            raise errors.platform_unavailable(exc.retry_after) from None
         except PlatformUnavailable as exc:
             opened = await self._breaker.failed(now, source=self._source(exc))
-            raise _unavailable(opened or 10) from None
+            raise errors.platform_unavailable(opened or 10) from None
         except PlatformError as exc:
             raise _refused("document", exc, False) from None
 
@@ -126,7 +126,7 @@ class Gateway:
     @staticmethod
     def _fallback(cached: Cached | None, retry_after: int) -> Answer:
         if cached is None:
-            raise _unavailable(retry_after)
+            raise errors.platform_unavailable(retry_after)
         return Answer(cached.body, _at(cached.fetched_at), stale=True)
 
 
@@ -136,21 +136,8 @@ def _at(timestamp: float) -> datetime:
 
 def _refused(query: str, exc: PlatformError, caller_query: bool) -> Exception:
     if caller_query and exc.code in (400, 422):
-        return InvalidInput(
-            "records_query_rejected",
-            "健康信息平台不接受该查询条件，请调整日期或筛选条件。",
-            "The health platform refused these filters; change the dates or filters.",
-        )
+        return errors.records_query_rejected()
     # A refusal we did not expect: our request is wrong (logged; never counted as an outage).
     issue = getattr(exc, "issue", "")
     log.error("health platform refused %s: HTTP %s %s", query.split(":")[0], exc.code, issue)
-    return _unavailable(60)
-
-
-def _unavailable(retry_after: int) -> UpstreamUnavailable:
-    return UpstreamUnavailable(
-        "health_platform_unavailable",
-        "健康信息平台暂时无法访问，请稍后再试。",
-        "The health information platform is not answering; please try again shortly.",
-        retry_after=retry_after,
-    )
+    return errors.platform_unavailable(60)

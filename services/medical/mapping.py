@@ -17,7 +17,7 @@ from fhir.resources.R4B.observation import Observation
 from fhir.resources.R4B.organization import Organization
 
 from integrations.health.fhir import KINDS_BY_CATEGORY, ORGANISATION_SYSTEM, RecordKind
-from services.errors import NotFound
+from services.medical import errors
 
 _RECORD_ID = re.compile(r"^([vr])\.([A-Za-z0-9\-.]{1,64})$")
 _TYPES = {"v": "Encounter", "r": "DiagnosticReport"}
@@ -77,12 +77,8 @@ def parse_record_id(record_id: str) -> tuple[str, str]:
     """(FHIR resource type, id) of one of our record ids; anything else is not found."""
     match = _RECORD_ID.match(record_id)
     if match is None:
-        raise record_not_found()
+        raise errors.record_not_found()
     return _TYPES[match.group(1)], match.group(2)
-
-
-def record_not_found() -> NotFound:
-    return NotFound("record_not_found", "找不到该记录。", "No such record.")
 
 
 def hospitals(bundle: Bundle) -> dict[str, Hospital]:
@@ -114,11 +110,11 @@ def detail(bundle: Bundle, names: Mapping[str, Hospital]) -> Detail:
     main = next((s for s in summaries(bundle, names)), None)
     resource = next((e.resource for e in bundle.entry or [] if _summary(e.resource, names)), None)
     if main is None or resource is None:
-        raise record_not_found()
+        raise errors.record_not_found()
     if isinstance(resource, DiagnosticReport):
         return report_detail(resource, bundle, main)
     if not isinstance(resource, Encounter):
-        raise record_not_found()
+        raise errors.record_not_found()
     reports = [s for s in _included(bundle, names) if s.id != main.id]
     diagnoses = [str(c.text) for c in resource.reasonCode or [] if c.text]
     return Detail(main, str(resource.status), None, [], None, None, diagnoses, reports, None)

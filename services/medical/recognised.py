@@ -16,7 +16,7 @@ from integrations.health.fhir import RecordKind
 from models.medical.consents import MedicalConsent
 from services.errors import NotFound, PermissionDenied
 from services.identity import delegations
-from services.medical import cache, mapping
+from services.medical import cache, errors, mapping
 from services.medical.gateway import Answer, Env, Gateway
 from services.medical.readers import patient_id, reader_of
 from services.medical.records import Source, hospital_names, source_of
@@ -47,7 +47,7 @@ async def read(env: Env, consent: MedicalConsent) -> Recognition:
             consent.resident, consent.member, "medical", cipher=env.cipher, now=env.now
         )
     except (NotFound, PermissionDenied):  # the delegation ended since: the consent is void
-        raise NotFound("recognition_not_found", "该授权已失效。", "This consent is void.") from None
+        raise errors.recognition_not_found(void=True) from None
     reader = reader_of(env, consent.resident, subject)
     gateway = Gateway(env, cache.consent_owner(consent.id))
     names, answer = await hospital_names(env)

@@ -21,8 +21,7 @@ from codes.verify import verify_code
 from models.medical.access_log import AccessAction, AccessReason
 from models.medical.consents import ConsentStatus, MedicalConsent
 from services.codes import claims
-from services.errors import Conflict, NotFound, PermissionDenied
-from services.medical import accesslog, recognised
+from services.medical import accesslog, errors, recognised
 from services.medical.gateway import Env
 from services.medical.recognised import Recognition
 
@@ -32,9 +31,7 @@ RECOGNITION, REFUSED = AccessAction.RECOGNITION, AccessAction.REFUSED
 async def scan(env: Env, clinician: uuid.UUID, hospital: str | None, code_text: str) -> Recognition:
     """Verify a consent code, read what it allows, then spend it."""
     if hospital is None:
-        raise PermissionDenied(
-            "clinician_without_hospital", "您的账号未绑定医院。", "Your account has no hospital."
-        )
+        raise errors.clinician_without_hospital()
     try:
         code = text.decode(code_text.strip())
     except ValueError:
@@ -53,12 +50,12 @@ async def scan(env: Env, clinician: uuid.UUID, hospital: str | None, code_text: 
         id=uuid.UUID(verified.subject.text)
     ).prefetch_related("resident")
     if consent is None:
-        raise _not_usable()
+        raise errors.consent_not_usable()
     if consent.status == ConsentStatus.USED:
         raise CodeRejected("already_used")
     if consent.status != ConsentStatus.ISSUED or consent.expires_at <= env.now:
         await _log(env, consent, clinician, hospital, REFUSED, attempt="scan")
-        raise _not_usable()
+        raise errors.consent_not_usable()
     found = await recognised.read(env, consent)
     # Spent only now the read worked; of concurrent scans, the claim lets one through.
     await claims.claim(env.redis, verified, now=now)
@@ -79,7 +76,7 @@ async def scan(env: Env, clinician: uuid.UUID, hospital: str | None, code_text: 
         raise
     if not used:  # withdrawn while we read
         await _log(env, consent, clinician, hospital, REFUSED, attempt="scan")
-        raise _not_usable()
+        raise errors.consent_not_usable()
     return found
 
 
@@ -89,13 +86,11 @@ async def view(env: Env, clinician: uuid.UUID, consent_id: uuid.UUID) -> Recogni
         id=consent_id, clinician_id=clinician, expires_at__gt=env.now
     ).prefetch_related("resident")
     if consent is None or consent.status not in (ConsentStatus.USED, ConsentStatus.REVOKED):
-        raise NotFound(
-            "recognition_not_found", "找不到该授权或已过期。", "No such consent, or it expired."
-        )
+        raise errors.recognition_not_found()
     hospital = consent.organisation
     if consent.status == ConsentStatus.REVOKED:
         await _log(env, consent, clinician, hospital, REFUSED, attempt="view")
-        raise _revoked()
+        raise errors.consent_revoked()
     found = await recognised.read(env, consent)
     # The consent's live state once more, after the platform calls: a withdrawal made while
     # we read ends this read too. The row lock holds a withdrawal back until it is logged.
@@ -109,26 +104,12 @@ async def view(env: Env, clinician: uuid.UUID, consent_id: uuid.UUID) -> Recogni
             await _log(env, consent, clinician, hospital, RECOGNITION, **_seen(consent, found))
     if not live:
         await _log(env, consent, clinician, hospital, REFUSED, attempt="view")
-        raise _revoked()
+        raise errors.consent_revoked()
     return found
 
 
 def _seen(consent: MedicalConsent, found: Recognition) -> dict[str, Any]:
     return {"kinds": sorted(consent.kind_set), "count": len(found.reports)}
-
-
-def _not_usable() -> Conflict:
-    return Conflict(
-        "consent_not_usable",
-        "该授权码已撤回或已使用。",
-        "This consent was withdrawn or already used.",
-    )
-
-
-def _revoked() -> PermissionDenied:
-    return PermissionDenied(
-        "consent_revoked", "患者已撤回该授权。", "The patient has withdrawn this consent."
-    )
 
 
 async def _log(

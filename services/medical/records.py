@@ -21,8 +21,7 @@ from integrations.health.client import BinaryStream, Query
 from integrations.health.fhir import RecordKind
 from models.identity.residents import Resident
 from models.medical.access_log import AccessAction
-from services.errors import InvalidInput, NotFound
-from services.medical import accesslog, mapping
+from services.medical import accesslog, errors, mapping
 from services.medical.gateway import Answer, Env, Gateway
 from services.medical.readers import Reader, patient_id, reader_for
 
@@ -107,7 +106,7 @@ async def _view(env: Env, reader: Reader, record_id: str) -> RecordView:
     names, _ = await hospital_names(env)
     pid = await patient_id(gateway, reader)
     if pid is None:
-        raise mapping.record_not_found()
+        raise errors.record_not_found()
 
     async def call() -> str:
         return (await env.client.record(pid, resource_type, resource_id)).model_dump_json()
@@ -135,7 +134,7 @@ async def document(
     view = await _view(env, reader, record_id)
     doc = view.detail.document
     if doc is None:
-        raise NotFound("document_not_found", "该记录没有报告文件。", "This record has no file.")
+        raise errors.document_not_found()
     async with Gateway(env, reader.owner).binary(doc.path) as stream:
         about = _about(view.detail)
         access = reader.access(AccessAction.DOCUMENT, record_ref=record_id, detail=about)
@@ -165,6 +164,4 @@ def _open_cursor(env: Env, reader: Reader, cursor: str) -> str:
     try:
         return env.cipher.decrypt(cursor, field=_cursor_field(reader))
     except (ValueError, KeyError, InvalidTag):
-        raise InvalidInput(
-            "cursor_invalid", "翻页参数无效，请重新查询。", "This cursor is not valid here."
-        ) from None
+        raise errors.cursor_invalid() from None

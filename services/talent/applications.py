@@ -23,6 +23,7 @@ from models.talent.applications import (
     TalentApplication,
 )
 from models.talent.cards import TalentCard, TalentTier
+from services import errors as shared
 from services.privacy import FieldCipher
 from services.talent import cards, errors, evidence, notices, rules
 from services.talent.clock import local_date
@@ -35,7 +36,7 @@ class QualificationSource(Protocol):
 def identity_of(resident: Resident, cipher: FieldCipher) -> tuple[str, str]:
     """The verified (ID number, name) the platform is asked with."""
     if resident.verified_at is None or not (resident.id_number_enc and resident.name_enc):
-        raise errors.real_name_required()
+        raise shared.real_name_required()
     return (
         cipher.decrypt(resident.id_number_enc, field="id_number"),
         cipher.decrypt(resident.name_enc, field="name"),

@@ -14,7 +14,7 @@ from models.identity.organisations import Organisation, OrganisationKind
 from models.talent.benefits import QuotaPeriod, TalentBenefit, TalentQuotaUsage
 from models.talent.cards import CardKind, TalentCard, TalentTier
 from services import paging
-from services.errors import Conflict, InvalidInput, NotFound
+from services.talent import errors
 from services.talent.clock import local_date, period_key
 
 PARTNER_KINDS = frozenset({OrganisationKind.MERCHANT, OrganisationKind.HOSPITAL})
@@ -47,10 +47,6 @@ class Available:
     period_key: str | None
     used: int
     remaining: int | None
-
-
-def not_found() -> NotFound:
-    return NotFound("talent_benefit_not_found", "找不到该权益。", "No such benefit.")
 
 
 def is_active(benefit: TalentBenefit, today: date) -> bool:
@@ -105,22 +101,16 @@ async def catalogue_csv(f: CatalogueFilter) -> str:
 async def get(code: str) -> TalentBenefit:
     benefit = await TalentBenefit.get_or_none(code=code).prefetch_related("merchant")
     if benefit is None:
-        raise not_found()
+        raise errors.benefit_not_found()
     return benefit
 
 
 async def _values(terms: BenefitTerms) -> dict[str, Any]:
     merchant = await Organisation.get_or_none(code=terms.merchant)
     if merchant is None or merchant.kind not in PARTNER_KINDS:
-        raise InvalidInput(
-            "talent_partner_unknown",
-            "找不到该合作商户。",
-            f"No partner merchant or hospital {terms.merchant!r}.",
-        )
+        raise errors.partner_unknown(terms.merchant)
     if terms.active_until is not None and terms.active_until < terms.active_from:
-        raise InvalidInput(
-            "talent_benefit_dates", "结束日期早于开始日期。", "The benefit ends before it starts."
-        )
+        raise errors.benefit_dates()
     return {
         "name_zh": terms.name_zh, "name_en": terms.name_en, "merchant": merchant,
         "tiers": ",".join(sorted(t.value for t in terms.tiers)), "quota": terms.quota,
@@ -134,9 +124,7 @@ async def create(code: str, terms: BenefitTerms) -> TalentBenefit:
     try:
         benefit = await TalentBenefit.create(code=code, **await _values(terms))
     except IntegrityError:
-        raise Conflict(
-            "talent_benefit_exists", "该权益编码已存在。", "A benefit with this code exists."
-        ) from None
+        raise errors.benefit_exists() from None
     return await get(benefit.code)
 
 

@@ -5,12 +5,6 @@ from __future__ import annotations
 from services.errors import Conflict, DomainError, InvalidInput, NotFound, PermissionDenied
 
 
-def real_name_required() -> DomainError:
-    return PermissionDenied(
-        "real_name_required", "请先完成实名认证。", "Verify your real name first."
-    )
-
-
 def application_pending() -> DomainError:
     return Conflict(
         "talent_application_pending",
@@ -38,16 +32,39 @@ def evidence_required(reason: str) -> DomainError:
     )
 
 
-def evidence_not_found() -> DomainError:
+def evidence_not_found(*, attached: bool = False) -> DomainError:
+    """No such upload: 404 at its own path; 400 when an application's body names it."""
+    if attached:
+        return InvalidInput(
+            "talent_evidence_not_found",
+            "找不到所附的证明材料，请重新上传。",
+            "An attached evidence file does not exist or is already used; upload it again.",
+        )
+    return NotFound("talent_evidence_not_found", "找不到该证明材料。", "No such evidence.")
+
+
+def evidence_too_large(*, pixels: bool = False) -> DomainError:
+    if pixels:
+        return InvalidInput(
+            "talent_evidence_too_large", "图片像素过多。", "The image has too many pixels."
+        )
     return InvalidInput(
-        "talent_evidence_not_found",
-        "找不到所附的证明材料，请重新上传。",
-        "An attached evidence file does not exist or is already used; upload it again.",
+        "talent_evidence_too_large", "图片不能超过5MB。", "Images are 5 MB at most."
     )
 
 
-def evidence_rejected(code: str, message_zh: str, message_en: str) -> DomainError:
-    return InvalidInput(code, message_zh, message_en)
+def evidence_type() -> DomainError:
+    return InvalidInput("talent_evidence_type", "仅支持JPEG或PNG图片。", "Only JPEG or PNG images.")
+
+
+def evidence_unreadable() -> DomainError:
+    return InvalidInput("talent_evidence_unreadable", "图片无法识别。", "The image cannot be read.")
+
+
+def evidence_encoding() -> DomainError:
+    return InvalidInput(
+        "talent_evidence_encoding", "图片编码有误。", "The image must be sent as base64."
+    )
 
 
 def evidence_too_many(cap: int) -> DomainError:
@@ -59,12 +76,24 @@ def evidence_too_many(cap: int) -> DomainError:
     )
 
 
-def evidence_missing() -> DomainError:
-    return NotFound("talent_evidence_not_found", "找不到该证明材料。", "No such evidence.")
-
-
 def application_not_found() -> DomainError:
     return NotFound("talent_application_not_found", "找不到该申请。", "No such application.")
+
+
+def reason_required() -> DomainError:
+    return InvalidInput("talent_reason_required", "请填写不通过的原因。", "Give the reason.")
+
+
+def applicant_closed() -> DomainError:
+    return InvalidInput("talent_applicant_closed", "申请人已注销。", "The applicant left.")
+
+
+def class_required() -> DomainError:
+    return InvalidInput("talent_class_required", "请选择人才类别。", "Choose the talent class.")
+
+
+def contract_ended() -> DomainError:
+    return InvalidInput("talent_contract_ended", "劳动合同已到期。", "The labour contract ended.")
 
 
 def application_decided() -> DomainError:
@@ -159,6 +188,12 @@ def family_exists() -> DomainError:
     )
 
 
+def family_self() -> DomainError:
+    return InvalidInput(
+        "talent_family_self", "不能为自己办理副卡。", "A sub-card is for a family member."
+    )
+
+
 def family_identity_mismatch() -> DomainError:
     return InvalidInput(
         "talent_family_identity_mismatch",
@@ -177,6 +212,30 @@ def family_not_in_household() -> DomainError:
 
 def family_card_not_found() -> DomainError:
     return NotFound("talent_family_card_not_found", "找不到该副卡。", "No such family sub-card.")
+
+
+def benefit_not_found() -> DomainError:
+    return NotFound("talent_benefit_not_found", "找不到该权益。", "No such benefit.")
+
+
+def benefit_exists() -> DomainError:
+    return Conflict(
+        "talent_benefit_exists", "该权益编码已存在。", "A benefit with this code exists."
+    )
+
+
+def benefit_dates() -> DomainError:
+    return InvalidInput(
+        "talent_benefit_dates", "结束日期早于开始日期。", "The benefit ends before it starts."
+    )
+
+
+def partner_unknown(merchant: str) -> DomainError:
+    return InvalidInput(
+        "talent_partner_unknown",
+        "找不到该合作商户。",
+        f"No partner merchant or hospital {merchant!r}.",
+    )
 
 
 def wrong_merchant() -> DomainError:
@@ -214,4 +273,12 @@ def quota_exhausted() -> DomainError:
         "talent_quota_exhausted",
         "本期权益次数已用完。",
         "The quota for this benefit is used up for this period.",
+    )
+
+
+def report_range(max_months: int) -> DomainError:
+    return InvalidInput(
+        "talent_report_range",
+        f"报表范围须为1至{max_months}个月。",
+        f"A report covers 1 to {max_months} months, the first not after the last.",
     )

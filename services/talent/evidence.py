@@ -46,17 +46,13 @@ class CleanImage:
     height: int
 
 
-def _refuse(code: str, zh: str, en: str) -> Exception:
-    return errors.evidence_rejected(code, zh, en)
-
-
 def clean(data: bytes) -> CleanImage:
     """Check an upload and re-encode it without metadata; refuses anything else."""
     if len(data) > MAX_BYTES:
-        raise _refuse("talent_evidence_too_large", "图片不能超过5MB。", "Images are 5 MB at most.")
+        raise errors.evidence_too_large()
     kind = next((k for magic, k in _MAGIC.items() if data.startswith(magic)), None)
     if kind is None:
-        raise _refuse("talent_evidence_type", "仅支持JPEG或PNG图片。", "Only JPEG or PNG images.")
+        raise errors.evidence_type()
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
@@ -68,13 +64,9 @@ def clean(data: bytes) -> CleanImage:
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         pixels = MAX_PIXELS + 1
     except (OSError, ValueError, SyntaxError):
-        raise _refuse(
-            "talent_evidence_unreadable", "图片无法识别。", "The image cannot be read."
-        ) from None
+        raise errors.evidence_unreadable() from None
     if pixels > MAX_PIXELS:
-        raise _refuse(
-            "talent_evidence_too_large", "图片像素过多。", "The image has too many pixels."
-        )
+        raise errors.evidence_too_large(pixels=True)
     out = io.BytesIO()
     if kind == "JPEG":
         image.convert("RGB").save(out, "JPEG", quality=90)
@@ -160,7 +152,7 @@ async def discard(resident_id: uuid.UUID, evidence_id: uuid.UUID, data_dir: Path
         row is None
         or not await TalentEvidence.filter(id=evidence_id, application_id__isnull=True).delete()
     ):
-        raise errors.evidence_missing()
+        raise errors.evidence_not_found()
     await asyncio.to_thread((data_dir / row.path).unlink, missing_ok=True)
 
 
@@ -169,7 +161,7 @@ async def read(evidence: TalentEvidence, *, cipher: FieldCipher, data_dir: Path)
     try:
         sealed = await asyncio.to_thread((data_dir / evidence.path).read_text)
     except FileNotFoundError:  # the data directory lost it (restored from another backup)
-        raise errors.evidence_missing() from None
+        raise errors.evidence_not_found() from None
     return base64.b64decode(cipher.decrypt(sealed, field=_aad(evidence.id)))
 
 
@@ -182,7 +174,7 @@ async def attach(
         id__in=unique, resident_id=resident_id, application_id__isnull=True
     ).update(application_id=application.id)
     if attached != len(unique):
-        raise errors.evidence_not_found()
+        raise errors.evidence_not_found(attached=True)
 
 
 async def purge_unattached(data_dir: Path, now: datetime) -> int:

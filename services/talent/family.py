@@ -19,7 +19,6 @@ from integrations.base import IdType as PlatformIdType
 from integrations.base import PlatformError
 from models.identity.residents import IdType, Resident
 from models.talent.cards import CardKind, CardStatus, FamilyRelation, TalentCard
-from services.errors import InvalidInput
 from services.identity import idnumbers
 from services.identity.realname import id_number_hash
 from services.privacy import FieldCipher
@@ -77,9 +76,7 @@ async def add(
     parsed = idnumbers.parse("id_card", id_number, today=today, path="body/id_number")
     id_hash = id_number_hash(cipher, IdType.ID_CARD, parsed.number)
     if id_hash == resident.id_number_hash:
-        raise InvalidInput(
-            "talent_family_self", "不能为自己办理副卡。", "A sub-card is for a family member."
-        )
+        raise errors.family_self()
     if not (await register.verify_identity(name, "id_card", parsed.number)).matched:
         raise errors.family_identity_mismatch()
     await _check_relation(register, identity_of(resident, cipher)[0], parsed.number, name)

@@ -12,7 +12,7 @@ from tortoise.functions import Count
 from models.identity.organisations import Organisation
 from models.talent.benefits import TalentBenefit, TalentRedemption
 from services import paging
-from services.errors import InvalidInput
+from services.talent import errors
 from services.talent.clock import month_start
 
 MAX_MONTHS = 24
@@ -36,11 +36,7 @@ def months(first: date, last: date) -> list[tuple[int, int]]:
     """Every (year, month) from ``first`` to ``last``, both included; at most 24."""
     span = (last.year - first.year) * 12 + last.month - first.month + 1
     if span < 1 or span > MAX_MONTHS:
-        raise InvalidInput(
-            "talent_report_range",
-            f"报表范围须为1至{MAX_MONTHS}个月。",
-            f"A report covers 1 to {MAX_MONTHS} months, the first not after the last.",
-        )
+        raise errors.report_range(MAX_MONTHS)
     index = first.year * 12 + first.month - 1
     return [divmod(i, 12) for i in range(index, index + span)]
 

@@ -20,7 +20,6 @@ from models.talent.applications import (
     TalentEvidence,
 )
 from services import paging
-from services.errors import InvalidInput
 from services.privacy import FieldCipher, mask_id_number, mask_name
 from services.talent import cards, errors, notices, rules
 from services.talent.applications import grant
@@ -98,7 +97,7 @@ async def get(application_id: uuid.UUID) -> TalentApplication:
 async def evidence_of(application_id: uuid.UUID, evidence_id: uuid.UUID) -> TalentEvidence:
     row = await TalentEvidence.get_or_none(id=evidence_id, application_id=application_id)
     if row is None:
-        raise errors.evidence_missing()
+        raise errors.evidence_not_found()
     return row
 
 
@@ -145,9 +144,9 @@ async def _decide(
         resident = await Resident.get(id=application.resident_id)  # type: ignore[attr-defined]
         terms = await _terms(talent_class, contract_ends_on, today) if approve else None
         if not approve and not reason:
-            raise InvalidInput("talent_reason_required", "请填写不通过的原因。", "Give the reason.")
+            raise errors.reason_required()
         if terms is not None and resident.status is not ResidentStatus.ACTIVE:
-            raise InvalidInput("talent_applicant_closed", "申请人已注销。", "The applicant left.")
+            raise errors.applicant_closed()
         application.status = ApplicationStatus.APPROVED if terms else ApplicationStatus.REJECTED
         application.basis, application.pending_key = ApplicationBasis.REVIEWED, None
         application.decided_by_id, application.decided_at = officer_id, now
@@ -168,13 +167,11 @@ async def _terms(
     talent_class: str | None, contract_ends_on: date | None, today: date
 ) -> rules.Confirmed:
     if talent_class is None:
-        raise InvalidInput("talent_class_required", "请选择人才类别。", "Choose the talent class.")
+        raise errors.class_required()
     rule = await rules.rule_for(talent_class)
     if rule is None:
         raise errors.no_rule(talent_class)
     last_day = rules.valid_until(today, contract_ends_on, rule.max_years)
     if last_day is None:
-        raise InvalidInput(
-            "talent_contract_ended", "劳动合同已到期。", "The labour contract ended."
-        )
+        raise errors.contract_ended()
     return rules.Confirmed(talent_class, rule.tier, last_day, contract_ends_on, rule.family_cards)

@@ -65,7 +65,7 @@ async def test_data_wechatpy_accepts_is_refused(client: TestClient, make: Any) -
     token = await new_wechat_user(client, "o-phone-checked")
     resident = await Resident.get(openid="o-phone-checked")
     assert resident.session_key_enc
-    key = client.app[keys.CIPHER].decrypt(resident.session_key_enc, field="session_key")
+    key = client.app[keys.DEPS].cipher.decrypt(resident.session_key_enc, field="session_key")
     app_id = client.app[keys.PLATFORMS]["wechat"].app_id
     encrypted, iv = make(key, app_id), base64.b64encode(IV).decode()
     # What the service used before: it reads a number out of this payload.
