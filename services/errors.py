@@ -102,3 +102,8 @@ class ErrorSpec:
     category: str
     message_en: str
     extra: dict[str, str] = field(default_factory=dict)
+
+
+def not_found(message_en: str = "No such resource.") -> NotFound:
+    """404 ``not_found``: nothing answers at this address (an unknown path, month or id)."""
+    return NotFound("not_found", "找不到请求的资源。", message_en)
