@@ -13,8 +13,7 @@ from models.transit.trips import ConflictStatus, TapState
 from palm import keys
 from palm.api import Api, ApiModel
 from palm.lists import BIG_INT, DayRange, PageQuery, csv_response
-from services.errors import NotFound
-from services.transit import conflicts
+from services.transit import conflicts, errors
 
 api = Api("admin")
 TRANSIT = {"operator:transit"}
@@ -96,7 +95,7 @@ async def resolve_conflict(request: web.Request, body: ResolveIn) -> Resolved:
     """Accept or dismiss one conflict (once; an accepted tap is priced like any other)."""
     raw = request.match_info["id"]
     if not _ID.fullmatch(raw) or int(raw) > BIG_INT:
-        raise NotFound("tap_conflict_not_found", "找不到该冲突记录。", "No such tap conflict.")
+        raise errors.tap_conflict_not_found()
     row = await conflicts.resolve(int(raw), body.action,
                                   operator=request[keys.PRINCIPAL].resident_id,
                                   now=datetime.now(UTC))  # fmt: skip

@@ -16,7 +16,7 @@ from tortoise.transactions import in_transaction
 
 from models.transit.trips import ConflictStatus, Tap, TapConflict, TapState
 from services import jobs
-from services.errors import Conflict, NotFound
+from services.transit import errors
 from services.transit.listing import Listing, Row, within_days
 
 
@@ -62,10 +62,9 @@ async def resolve(
     async with in_transaction():
         row = await TapConflict.filter(id=conflict_id).select_for_update().get_or_none()
         if row is None:
-            raise NotFound("tap_conflict_not_found", "找不到该冲突记录。", "No such tap conflict.")
+            raise errors.tap_conflict_not_found()
         if row.status != ConflictStatus.OPEN:
-            raise Conflict("tap_conflict_resolved", "该冲突已处理。",
-                           "This conflict was already resolved.")  # fmt: skip
+            raise errors.tap_conflict_resolved()
         if action == "accept":
             batch = f"conflict:{row.id}"
             tap = await Tap.create(

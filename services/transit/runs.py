@@ -1,4 +1,4 @@
-"""Re-verification runs as operators see them: one row per worker's pass, one per card checked.
+"""Re-verification runs as operators see them (one row per pass, one per card checked); on demand.
 
 Recorded in the same transaction as the cards' new state, so a run's counts and checks are
 exactly the cards it changed; a run that stops on an error is marked failed, and its cards,
@@ -17,6 +17,7 @@ from tortoise.expressions import F
 from tortoise.queryset import QuerySet
 
 from models.transit.cards import CardCheck, CardKind, CheckOutcome, ReverificationRun, RunStatus
+from services import jobs
 from services.transit.listing import Listing, Row, within_days
 
 
@@ -26,6 +27,14 @@ class Checked:
     kind: CardKind
     outcome: CheckOutcome
     valid_until: date | None
+
+
+async def run_now(job: str, *, through: date | None, by: uuid.UUID, now: datetime) -> None:
+    """Queue the nightly ``reverification`` or ``settlement`` now (safe alongside the cron)."""
+    payload = {"by": by.hex}
+    if through:
+        payload["through"] = through.isoformat()
+    await jobs.add(f"transit.run.{job}", payload, key=f"transit-run:{job}:{now:%Y%m%d%H%M%S%f}")
 
 
 async def start(*, trigger: str, by: uuid.UUID | None, now: datetime) -> ReverificationRun:
