@@ -11,11 +11,11 @@ from pydantic import Field
 
 from codes.signing import Algorithm
 from models.transit.accounts import PaymentMethod
-from models.transit.cards import CardKind, SpecialCard
+from models.transit.cards import CardKind
 from palm import keys
 from palm.api import Api, ApiModel
 from services.errors import FieldError, ValidationFailed
-from services.transit import accounts, cards, codes, fares, payments
+from services.transit import accounts, cards, codes, payments
 
 api = Api("transit")
 Member = Field(default="self", max_length=40, description='"self" or a delegation id')
@@ -50,10 +50,10 @@ class AccountOut(ApiModel):
     special_card: CardOut | None
 
 
-def card_out(card: SpecialCard) -> CardOut:
+def card_out(card: accounts.CardView) -> CardOut:
     return CardOut(id=str(card.id), kind=card.kind, state=str(card.state),
-                   fare_class=fares.fare_class(card.group).value,
-                   valid_until=card.valid_until, next_check_at=card.next_check_at)  # fmt: skip
+                   fare_class=card.fare_class, valid_until=card.valid_until,
+                   next_check_at=card.next_check_at)  # fmt: skip
 
 
 def account_out(view: accounts.RiderAccount) -> AccountOut:

@@ -18,11 +18,11 @@ from codes.fields import Purpose, Subject
 from models.codes import RevocationReason
 from models.identity.residents import Resident
 from models.transit.accounts import AccountStatus, PaymentMethod, TransitAccount
-from models.transit.cards import SpecialCard
+from models.transit.cards import CardKind, CardState, SpecialCard
 from services.deps import Deps
 from services.identity import delegations, residents
 from services.privacy import FieldCipher
-from services.transit import errors
+from services.transit import errors, fares
 
 TERMS_VERSION = "2026-01"
 
@@ -36,15 +36,33 @@ def subject_of(account: TransitAccount) -> Subject:
 
 
 @dataclass(frozen=True, slots=True)
+class CardView:
+    """A special-group card as its rider sees it."""
+
+    id: uuid.UUID
+    kind: CardKind
+    state: CardState
+    fare_class: str
+    valid_until: date
+    next_check_at: datetime
+
+
+def card_view(card: SpecialCard) -> CardView:
+    return CardView(card.id, card.kind, card.state, fares.fare_class(card.group).value,
+                    card.valid_until, card.next_check_at)  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
 class RiderAccount:
     """An account as its rider sees it: with the special-group card, if there is one."""
 
     account: TransitAccount
-    card: SpecialCard | None
+    card: CardView | None
 
 
 async def with_card(account: TransitAccount) -> RiderAccount:
-    return RiderAccount(account, await SpecialCard.get_or_none(account_id=account.id))
+    card = await SpecialCard.get_or_none(account_id=account.id)
+    return RiderAccount(account, card_view(card) if card else None)
 
 
 async def open_account(

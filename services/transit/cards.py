@@ -16,7 +16,7 @@ CHECK_EVERY = timedelta(days=365)
 
 async def apply(
     deps: Deps, actor_id: uuid.UUID, member: str, kind: CardKind, *, now: datetime
-) -> SpecialCard:
+) -> accounts.CardView:
     """Grant (or replace) the rider's card when the data shows they qualify."""
     account = await accounts.rider_account(deps, actor_id, member, now=now)
     decision = await check(deps, account, kind, now=now)
@@ -24,7 +24,7 @@ async def apply(
         raise errors.card_not_eligible()
     card = await save(account, decision, now=now)
     await cache.forget(deps.redis, account.id)
-    return card
+    return accounts.card_view(card)
 
 
 async def recheck(card_id: uuid.UUID, *, now: datetime) -> None:
