@@ -17,21 +17,17 @@ from tortoise.transactions import in_transaction
 from models.transit.trips import ConflictStatus, Tap, TapConflict, TapState
 from services import jobs
 from services.transit import errors
-from services.transit.listing import Listing, Row, within_days
+from services.transit.listing import Listing, Row, given, within_days
 
 
 def _query(
     *, since: date | None = None, until: date | None = None,
     status: ConflictStatus | None = None, line: str | None = None, device: str | None = None,
 ) -> QuerySet[TapConflict]:  # fmt: skip
-    query = TapConflict.filter(within_days("received_at", since, until))
-    if status is not None:
-        query = query.filter(status=status)
-    if line is not None:
-        query = query.filter(line=line)
-    if device is not None:
-        query = query.filter(device__code=device)
-    return query.select_related("device", "original")
+    return TapConflict.filter(
+        within_days("received_at", since, until),
+        **given(status=status, line=line, device__code=device),
+    ).select_related("device", "original")
 
 
 def _row(c: TapConflict) -> Row:

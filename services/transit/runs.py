@@ -18,7 +18,7 @@ from tortoise.queryset import QuerySet
 
 from models.transit.cards import CardCheck, CardKind, CheckOutcome, ReverificationRun, RunStatus
 from services import jobs
-from services.transit.listing import Listing, Row, within_days
+from services.transit.listing import Listing, Row, given, within_days
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,8 +65,7 @@ async def finish(run: ReverificationRun, *, failed: bool, now: datetime) -> None
 def _runs(
     *, since: date | None = None, until: date | None = None, status: RunStatus | None = None
 ) -> QuerySet[ReverificationRun]:
-    query = ReverificationRun.filter(within_days("started_at", since, until))
-    return query.filter(status=status) if status is not None else query
+    return ReverificationRun.filter(within_days("started_at", since, until), **given(status=status))
 
 
 def _run_row(r: ReverificationRun) -> Row:
@@ -88,14 +87,9 @@ def _checks(
     *, run: int | None = None, since: date | None = None, until: date | None = None,
     outcome: CheckOutcome | None = None, kind: CardKind | None = None,
 ) -> QuerySet[CardCheck]:  # fmt: skip
-    query = CardCheck.filter(within_days("checked_at", since, until))
-    if run is not None:
-        query = query.filter(run_id=run)
-    if outcome is not None:
-        query = query.filter(outcome=outcome)
-    if kind is not None:
-        query = query.filter(kind=kind)
-    return query.select_related("card")
+    return CardCheck.filter(
+        within_days("checked_at", since, until), **given(run_id=run, outcome=outcome, kind=kind)
+    ).select_related("card")
 
 
 def _check_row(c: CardCheck) -> Row:
