@@ -149,3 +149,8 @@ def rate_limited(scope: str, retry_after: int) -> DomainError:
 
 def notification_not_found() -> DomainError:
     return NotFound("notification_not_found", "找不到该通知。", "No such notification.")
+
+
+def not_found(message_en: str = "No such resource.") -> NotFound:
+    """404 ``not_found``: nothing answers at this address (an unknown path, month or id)."""
+    return NotFound("not_found", "找不到请求的资源。", message_en)

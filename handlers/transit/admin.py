@@ -8,13 +8,10 @@ from typing import Self
 from aiohttp import web
 from pydantic import Field, model_validator
 
-from models.transit.cards import SpecialCard
 from palm import keys
 from palm.api import Api, ApiModel, path_uuid
 from palm.lists import Day, PageQuery, csv_response
-from services import jobs
-from services.errors import NotFound
-from services.transit import fares, reports
+from services.transit import cards, fares, reports, runs
 
 api = Api("admin")
 TRANSIT = {"operator:transit"}
@@ -134,8 +131,7 @@ async def set_fare(request: web.Request, body: FareIn) -> FareOut:
           errors=(404,))  # fmt: skip
 async def recheck_card(request: web.Request) -> None:
     """Make a card due for re-verification now (after a complaint or a changed record)."""
-    if not await SpecialCard.filter(id=path_uuid(request)).update(next_check_at=datetime.now(UTC)):
-        raise NotFound("special_card_not_found", "找不到该乘车卡。", "No such card.")
+    await cards.recheck(path_uuid(request), now=datetime.now(UTC))
 
 
 class RunIn(ApiModel):
@@ -146,8 +142,5 @@ class RunIn(ApiModel):
 @api.post("/api/v1/admin/transit/runs", body=RunIn, roles=TRANSIT, status=204)
 async def run_now(request: web.Request, body: RunIn) -> None:
     """Run the nightly re-verification or settlement now (queued; safe alongside the cron)."""
-    stamp = datetime.now(UTC).strftime("%Y%m%d%H%M%S%f")
-    payload = {"by": request[keys.PRINCIPAL].resident_id.hex}
-    if body.through:
-        payload["through"] = body.through.isoformat()
-    await jobs.add(f"transit.run.{body.job}", payload, key=f"transit-run:{body.job}:{stamp}")
+    await runs.run_now(body.job, through=body.through, by=request[keys.PRINCIPAL].resident_id,
+                       now=datetime.now(UTC))  # fmt: skip

@@ -5,6 +5,7 @@ results, riders in arrears. Each is paged by cursor, filtered, and exported as C
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any, TypeVar
 
 from aiohttp import web
 from pydantic import Field
@@ -14,14 +15,25 @@ from models.transit.cards import CardKind, CardState, CheckOutcome, RunStatus
 from palm.api import Api, ApiModel
 from palm.lists import BIG_INT, Day, DayRange, Id64, PageQuery, csv_response
 from services.transit import registers, runs
+from services.transit.listing import Listing
 
 api = Api("admin")
 TRANSIT = {"operator:transit"}
 
 
-def filters(query: ApiModel) -> dict[str, object]:
-    """A list query's filters, as the service's keyword arguments."""
-    return query.model_dump(exclude={"cursor", "limit"})
+P = TypeVar("P", bound=ApiModel)
+
+
+async def listed(listing: Listing[Any], query: PageQuery, page: type[P]) -> P:
+    """A page of ``listing`` selected by the query's filters, as the ``page`` model."""
+    filters = query.model_dump(exclude={"cursor", "limit"})
+    items, cursor = await listing.page(cursor=query.cursor, limit=query.limit, **filters)
+    return page.model_validate({"items": items, "next_cursor": cursor})
+
+
+async def exported(listing: Listing[Any], query: ApiModel, filename: str) -> web.Response:
+    """Every row of ``listing`` the query's filters select, as a CSV download."""
+    return csv_response(await listing.csv(**query.model_dump()), filename)
 
 
 class CardFilter(DayRange):
@@ -59,16 +71,14 @@ class CardsPage(ApiModel):
          roles=TRANSIT, errors=(400,))  # fmt: skip
 async def list_cards(request: web.Request, query: CardsQuery) -> CardsPage:
     """Special-group cards (state=review: the in-person queue), newest first."""
-    items, cursor = await registers.CARDS.page(cursor=query.cursor, limit=query.limit,
-                                               **filters(query))  # fmt: skip
-    return CardsPage(items=[CardRow(**item) for item in items], next_cursor=cursor)
+    return await listed(registers.CARDS, query, CardsPage)
 
 
 @api.get("/api/v1/admin/transit/special-cards.csv", query=CardFilter, roles=TRANSIT,
          content_type="text/csv", errors=(400,))  # fmt: skip
 async def cards_csv(request: web.Request, query: CardFilter) -> web.Response:
     """The same cards as CSV (UTF-8 with BOM)."""
-    return csv_response(await registers.CARDS.csv(**filters(query)), "transit-cards.csv")
+    return await exported(registers.CARDS, query, "transit-cards.csv")
 
 
 class RunFilter(DayRange):
@@ -104,16 +114,14 @@ class RunsPage(ApiModel):
          roles=TRANSIT, errors=(400,))  # fmt: skip
 async def list_runs(request: web.Request, query: RunsQuery) -> RunsPage:
     """Re-verification runs (nightly and on demand) with their counts, newest first."""
-    items, cursor = await runs.RUNS.page(cursor=query.cursor, limit=query.limit,
-                                         **filters(query))  # fmt: skip
-    return RunsPage(items=[RunRow(**item) for item in items], next_cursor=cursor)
+    return await listed(runs.RUNS, query, RunsPage)
 
 
 @api.get("/api/v1/admin/transit/reverification-runs.csv", query=RunFilter, roles=TRANSIT,
          content_type="text/csv", errors=(400,))  # fmt: skip
 async def runs_csv(request: web.Request, query: RunFilter) -> web.Response:
     """The same runs as CSV."""
-    return csv_response(await runs.RUNS.csv(**filters(query)), "transit-reverification-runs.csv")
+    return await exported(runs.RUNS, query, "transit-reverification-runs.csv")
 
 
 class CheckFilter(DayRange):
@@ -149,17 +157,14 @@ class ChecksPage(ApiModel):
          response=ChecksPage, roles=TRANSIT, errors=(400,))  # fmt: skip
 async def list_checks(request: web.Request, query: ChecksQuery) -> ChecksPage:
     """What each run decided per card (run=<id> for one run), newest first."""
-    items, cursor = await runs.CHECKS.page(cursor=query.cursor, limit=query.limit,
-                                           **filters(query))  # fmt: skip
-    return ChecksPage(items=[CheckRow(**item) for item in items], next_cursor=cursor)
+    return await listed(runs.CHECKS, query, ChecksPage)
 
 
 @api.get("/api/v1/admin/transit/reverification-results.csv", query=CheckFilter,
          roles=TRANSIT, content_type="text/csv", errors=(400,))  # fmt: skip
 async def checks_csv(request: web.Request, query: CheckFilter) -> web.Response:
     """The same results as CSV."""
-    text = await runs.CHECKS.csv(**filters(query))
-    return csv_response(text, "transit-reverification-results.csv")
+    return await exported(runs.CHECKS, query, "transit-reverification-results.csv")
 
 
 class ArrearsFilter(DayRange):
@@ -193,13 +198,11 @@ class ArrearsPage(ApiModel):
          roles=TRANSIT, errors=(400,))  # fmt: skip
 async def list_arrears(request: web.Request, query: ArrearsQuery) -> ArrearsPage:
     """Ride accounts that owe fares (their codes are refused until paid)."""
-    items, cursor = await registers.ARREARS.page(cursor=query.cursor, limit=query.limit,
-                                                 **filters(query))  # fmt: skip
-    return ArrearsPage(items=[ArrearsRow(**item) for item in items], next_cursor=cursor)
+    return await listed(registers.ARREARS, query, ArrearsPage)
 
 
 @api.get("/api/v1/admin/transit/arrears.csv", query=ArrearsFilter, roles=TRANSIT,
          content_type="text/csv", errors=(400,))  # fmt: skip
 async def arrears_csv(request: web.Request, query: ArrearsFilter) -> web.Response:
     """The same accounts as CSV."""
-    return csv_response(await registers.ARREARS.csv(**filters(query)), "transit-arrears.csv")
+    return await exported(registers.ARREARS, query, "transit-arrears.csv")

@@ -9,12 +9,12 @@ from typing import Literal
 from aiohttp import web
 from pydantic import Field
 
+from handlers.transit.admin_lists import exported, listed
 from models.transit.trips import ConflictStatus, TapState
 from palm import keys
 from palm.api import Api, ApiModel
-from palm.lists import BIG_INT, DayRange, PageQuery, csv_response
-from services.errors import NotFound
-from services.transit import conflicts
+from palm.lists import BIG_INT, DayRange, PageQuery
+from services.transit import conflicts, errors
 
 api = Api("admin")
 TRANSIT = {"operator:transit"}
@@ -61,18 +61,14 @@ class ConflictsPage(ApiModel):
          roles=TRANSIT, errors=(400,))  # fmt: skip
 async def list_conflicts(request: web.Request, query: ConflictsQuery) -> ConflictsPage:
     """Taps re-sent with a known tap id and other content (status=open: to resolve)."""
-    items, cursor = await conflicts.CONFLICTS.page(
-        cursor=query.cursor, limit=query.limit, **query.model_dump(exclude={"cursor", "limit"})
-    )
-    return ConflictsPage(items=[ConflictRow(**item) for item in items], next_cursor=cursor)
+    return await listed(conflicts.CONFLICTS, query, ConflictsPage)
 
 
 @api.get("/api/v1/admin/transit/tap-conflicts.csv", query=ConflictFilter, roles=TRANSIT,
          content_type="text/csv", errors=(400,))  # fmt: skip
 async def conflicts_csv(request: web.Request, query: ConflictFilter) -> web.Response:
     """The same conflicts as CSV."""
-    text = await conflicts.CONFLICTS.csv(**query.model_dump())
-    return csv_response(text, "transit-tap-conflicts.csv")
+    return await exported(conflicts.CONFLICTS, query, "transit-tap-conflicts.csv")
 
 
 class ResolveIn(ApiModel):
@@ -96,7 +92,7 @@ async def resolve_conflict(request: web.Request, body: ResolveIn) -> Resolved:
     """Accept or dismiss one conflict (once; an accepted tap is priced like any other)."""
     raw = request.match_info["id"]
     if not _ID.fullmatch(raw) or int(raw) > BIG_INT:
-        raise NotFound("tap_conflict_not_found", "找不到该冲突记录。", "No such tap conflict.")
+        raise errors.tap_conflict_not_found()
     row = await conflicts.resolve(int(raw), body.action,
                                   operator=request[keys.PRINCIPAL].resident_id,
                                   now=datetime.now(UTC))  # fmt: skip

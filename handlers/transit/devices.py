@@ -14,7 +14,6 @@ from palm.api import Api, ApiModel
 from palm.lists import Id64
 from services.errors import FieldError, ValidationFailed
 from services.transit import taps
-from services.transit.codes import key_cache
 
 api = Api("devices")
 
@@ -47,8 +46,7 @@ async def keyring(request: web.Request, query: KeyringQuery) -> web.StreamRespon
     etag = _ETAG.fullmatch(request.headers.get("If-None-Match", ""))
     if known is None and etag:  # anything else is a first download, not an error
         known = int(etag[1])
-    cache = key_cache(request.app[keys.DEPS].cipher)
-    document = await cache.document(known, now=int(time.time()))
+    document = await request.app[keys.DEPS].codes.document(known, now=int(time.time()))
     if document is None:
         return web.Response(status=304)
     return web.Response(body=document.body, content_type="application/json",

@@ -10,13 +10,12 @@ from aiohttp import web
 from pydantic import Field
 
 from codes.signing import Algorithm
-from models.transit.accounts import PaymentMethod, TransitAccount
-from models.transit.cards import CardKind, SpecialCard
+from models.transit.accounts import PaymentMethod
+from models.transit.cards import CardKind
 from palm import keys
 from palm.api import Api, ApiModel
 from services.errors import FieldError, ValidationFailed
-from services.identity import residents
-from services.transit import accounts, cards, codes, fares, payments
+from services.transit import accounts, cards, codes, payments
 
 api = Api("transit")
 Member = Field(default="self", max_length=40, description='"self" or a delegation id')
@@ -51,14 +50,14 @@ class AccountOut(ApiModel):
     special_card: CardOut | None
 
 
-def card_out(card: SpecialCard) -> CardOut:
+def card_out(card: accounts.CardView) -> CardOut:
     return CardOut(id=str(card.id), kind=card.kind, state=str(card.state),
-                   fare_class=fares.fare_class(card.group).value,
-                   valid_until=card.valid_until, next_check_at=card.next_check_at)  # fmt: skip
+                   fare_class=card.fare_class, valid_until=card.valid_until,
+                   next_check_at=card.next_check_at)  # fmt: skip
 
 
-async def account_out(account: TransitAccount) -> AccountOut:
-    card = await SpecialCard.get_or_none(account_id=account.id)
+def account_out(view: accounts.RiderAccount) -> AccountOut:
+    account, card = view.account, view.card
     return AccountOut(
         id=str(account.id), status=str(account.status), payment_method=account.payment_method,
         balance_fen=account.balance_fen, arrears_fen=account.arrears_fen,
@@ -66,28 +65,23 @@ async def account_out(account: TransitAccount) -> AccountOut:
     )  # fmt: skip
 
 
-async def _account(request: web.Request, member: str) -> TransitAccount:
-    actor = await residents.get_active(request[keys.PRINCIPAL].resident_id)
-    cipher = request.app[keys.DEPS].cipher
-    return await accounts.account_for(actor, member, cipher=cipher, now=datetime.now(UTC))
-
-
 @api.post("/api/v1/transit/account", body=AccountIn, response=AccountOut, status=201,
           errors=(403, 404, 409))  # fmt: skip
 async def open_account(request: web.Request, body: AccountIn) -> AccountOut:
     """Open a ride account (accept the terms, choose deduction after the ride or prepaid)."""
-    actor = await residents.get_active(request[keys.PRINCIPAL].resident_id)
-    account = await accounts.open_account(
-        actor, body.member, method=body.payment_method, accept_terms=body.accept_terms,
-        cipher=request.app[keys.DEPS].cipher, now=datetime.now(UTC),
+    view = await accounts.open_account(
+        request.app[keys.DEPS], request[keys.PRINCIPAL].resident_id, body.member,
+        method=body.payment_method, accept_terms=body.accept_terms, now=datetime.now(UTC),
     )  # fmt: skip
-    return await account_out(account)
+    return account_out(view)
 
 
 @api.get("/api/v1/transit/account", query=MemberQuery, response=AccountOut, errors=(404,))
 async def get_account(request: web.Request, query: MemberQuery) -> AccountOut:
     """Status, balance, arrears and special-group card."""
-    return await account_out(await _account(request, query.member))
+    view = await accounts.show(request.app[keys.DEPS], request[keys.PRINCIPAL].resident_id,
+                               query.member, now=datetime.now(UTC))  # fmt: skip
+    return account_out(view)
 
 
 class CodeOut(ApiModel):
@@ -100,10 +94,9 @@ class CodeOut(ApiModel):
 @api.get("/api/v1/transit/code", query=MemberQuery, response=CodeOut, errors=(403, 404))
 async def ride_code(request: web.Request, query: MemberQuery) -> CodeOut:
     """An online ride code, valid about 60 s (refresh at ``refresh_at``)."""
-    deps, now = request.app[keys.DEPS], datetime.now(UTC)
-    state = await codes.rider_state(deps.redis, request[keys.PRINCIPAL].resident_id,
-                                    query.member, cipher=deps.cipher, now=now)  # fmt: skip
-    issued = await codes.online_code(state, cipher=deps.cipher, now=now)
+    issued = await codes.issue_ride_code(request.app[keys.DEPS],
+                                         request[keys.PRINCIPAL].resident_id, query.member,
+                                         now=datetime.now(UTC))  # fmt: skip
     return CodeOut(code=issued.text, expires_at=issued.expires_at, refresh_at=issued.refresh_at,
                    fare_class=issued.fare_class)  # fmt: skip
 
@@ -129,11 +122,10 @@ async def certify_device(request: web.Request, body: DeviceKeyIn) -> Certificate
         key = base64.urlsafe_b64decode(body.public_key + "=" * (-len(body.public_key) % 4))
     except (binascii.Error, ValueError):
         raise ValidationFailed([FieldError("body/public_key", "not base64url")]) from None
-    deps, now = request.app[keys.DEPS], datetime.now(UTC)
-    state = await codes.rider_state(deps.redis, request[keys.PRINCIPAL].resident_id,
-                                    body.member, cipher=deps.cipher, now=now)  # fmt: skip
-    cert = await codes.certify(state, key, Algorithm.from_label(body.algorithm),
-                               cipher=deps.cipher, now=now)  # fmt: skip
+    cert = await codes.certify_device(
+        request.app[keys.DEPS], request[keys.PRINCIPAL].resident_id, body.member, key,
+        Algorithm.from_label(body.algorithm), now=datetime.now(UTC),
+    )  # fmt: skip
     text = base64.urlsafe_b64encode(cert.certificate).decode().rstrip("=")
     return CertificateOut(
         certificate=text, expires_at=cert.expires_at, spend_limit_fen=cert.spend_limit_fen,
@@ -145,8 +137,9 @@ async def certify_device(request: web.Request, body: DeviceKeyIn) -> Certificate
           errors=(404, 409))  # fmt: skip
 async def repay(request: web.Request, query: MemberQuery) -> AccountOut:
     """Pay the arrears now by WeChat Pay deduction; the code works again at once."""
-    account = await _account(request, query.member)
-    return await account_out(await payments.repay(request.app[keys.DEPS], account))
+    view = await payments.repay(request.app[keys.DEPS], request[keys.PRINCIPAL].resident_id,
+                                query.member, now=datetime.now(UTC))  # fmt: skip
+    return account_out(view)
 
 
 class TopUpIn(ApiModel):
@@ -163,9 +156,10 @@ class TopUpOut(ApiModel):
           errors=(404, 409))  # fmt: skip
 async def top_up(request: web.Request, body: TopUpIn) -> TopUpOut:
     """Top a prepaid balance up (arrears are paid first) through WeChat Pay."""
-    account = await _account(request, body.member)
-    payer = await residents.get_active(request[keys.PRINCIPAL].resident_id)
-    payment, pay = await payments.top_up(request.app[keys.DEPS], account, payer, body.amount_fen)
+    payment, pay = await payments.top_up(
+        request.app[keys.DEPS], request[keys.PRINCIPAL].resident_id, body.member,
+        body.amount_fen, now=datetime.now(UTC),
+    )  # fmt: skip
     return TopUpOut(out_trade_no=payment.out_trade_no, payment=pay.model_dump(by_alias=True))
 
 
@@ -178,7 +172,6 @@ class CardIn(ApiModel):
           errors=(403, 404, 503))  # fmt: skip
 async def special_card(request: web.Request, body: CardIn) -> CardOut:
     """Apply for a special-group card: checked against the records at once, no uploads."""
-    actor = await residents.get_active(request[keys.PRINCIPAL].resident_id)
-    card = await cards.apply(request.app[keys.DEPS], actor, body.member, body.kind,
-                             now=datetime.now(UTC))  # fmt: skip
+    card = await cards.apply(request.app[keys.DEPS], request[keys.PRINCIPAL].resident_id,
+                             body.member, body.kind, now=datetime.now(UTC))  # fmt: skip
     return card_out(card)

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import re
 from dataclasses import asdict
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 
 from aiohttp import web
 from pydantic import Field
 
-from handlers.transit.rider import Member, MemberQuery, _account
+from handlers.transit.rider import Member, MemberQuery
+from palm import keys
 from palm.api import Api, ApiModel
 from palm.lists import PageQuery
-from services.errors import NotFound
+from services.errors import not_found
 from services.transit import statements
 
 api = Api("transit")
@@ -43,8 +44,10 @@ class TripsOut(ApiModel):
 @api.get("/api/v1/transit/trips", query=TripsQuery, response=TripsOut, errors=(400, 404))
 async def list_trips(request: web.Request, query: TripsQuery) -> TripsOut:
     """Trips, newest ride first (?cursor=<next_cursor> for the page after)."""
-    account = await _account(request, query.member)
-    page = await statements.trips_page(account.id, cursor=query.cursor, limit=query.limit)
+    page = await statements.trips_page(
+        request.app[keys.DEPS], request[keys.PRINCIPAL].resident_id, query.member,
+        cursor=query.cursor, limit=query.limit, now=datetime.now(UTC),
+    )  # fmt: skip
     items = [TripOut(id=t.id, line=t.line, tapped_at=t.tapped_at, service_date=t.service_date,
                      fare_class=str(t.fare_class), base_fare_fen=t.base_fare_fen,
                      fare_fen=t.fare_fen, transfer=t.transfer, status=str(t.status))
@@ -69,7 +72,9 @@ async def statement(request: web.Request, query: MemberQuery) -> StatementOut:
     """A month's rides and fares (month as YYYY-MM)."""
     month = request.match_info["month"]
     if not re.fullmatch(r"20\d\d-(0[1-9]|1[0-2])", month):
-        raise NotFound("not_found", "找不到请求的资源。", "No such month.")
-    account = await _account(request, query.member)
-    result = await statements.monthly(account.id, int(month[:4]), int(month[5:]))
+        raise not_found("No such month.")
+    result = await statements.monthly(
+        request.app[keys.DEPS], request[keys.PRINCIPAL].resident_id, query.member,
+        int(month[:4]), int(month[5:]), now=datetime.now(UTC),
+    )  # fmt: skip
     return StatementOut(**asdict(result))

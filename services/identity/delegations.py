@@ -177,6 +177,26 @@ async def end(resident: Resident, delegation_id: uuid.UUID, *, now: datetime) ->
     return row
 
 
+async def acting_for(
+    actor_id: uuid.UUID, member: str, scope: str, now: datetime
+) -> Delegation | None:
+    """The delegation ``member`` names if the actor may act with it in ``scope`` now.
+
+    The one rule: the actor's own, active, not expired, and granting ``scope``. Nothing is
+    decrypted, so a hot path may ask it on every request.
+    """
+    try:
+        delegation_id = uuid.UUID(member)
+    except ValueError:
+        return None
+    row = await Delegation.get_or_none(
+        id=delegation_id, delegate_id=actor_id, status=DelegationStatus.ACTIVE
+    )
+    if row is None or row.expires_at <= now or scope not in row.scope_set:
+        return None
+    return row
+
+
 async def subject_for(
     actor: Resident, member: str, scope: str, *, cipher: FieldCipher, now: datetime
 ) -> Subject:
@@ -185,14 +205,8 @@ async def subject_for(
         number = _verified_number(actor, cipher)
         name = cipher.decrypt(actor.name_enc, field="name") if actor.name_enc else ""
         return Subject(number, name, actor.birth_date, actor.id, None)
-    try:
-        delegation_id = uuid.UUID(member)
-    except ValueError:
-        raise shared.member_not_found() from None
-    row = await Delegation.get_or_none(
-        id=delegation_id, delegate_id=actor.id, status=DelegationStatus.ACTIVE
-    )
-    if row is None or row.expires_at <= now or scope not in row.scope_set:
+    row = await acting_for(actor.id, member, scope, now)
+    if row is None:
         raise shared.member_not_found()
     return Subject(
         cipher.decrypt(row.subject_id_number_enc, field="id_number"),

@@ -7,6 +7,7 @@ until paid, so validators refuse their codes and the server issues none.
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import date, datetime
 
 from tortoise.exceptions import IntegrityError
@@ -16,10 +17,12 @@ from codes.fields import Purpose, Subject
 from models.codes import RevocationReason
 from models.identity.residents import Resident
 from models.transit.accounts import AccountStatus, PaymentMethod, TransitAccount
+from models.transit.cards import CardKind, CardState, SpecialCard
 from services.codes import revocations
-from services.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from services.identity import delegations
+from services.deps import Deps
+from services.identity import delegations, residents
 from services.privacy import FieldCipher
+from services.transit import errors, fares
 
 TERMS_VERSION = "2026-01"
 
@@ -32,22 +35,52 @@ def subject_of(account: TransitAccount) -> Subject:
     return Subject.from_uuid(account.id)
 
 
+@dataclass(frozen=True, slots=True)
+class CardView:
+    """A special-group card as its rider sees it."""
+
+    id: uuid.UUID
+    kind: CardKind
+    state: CardState
+    fare_class: str
+    valid_until: date
+    next_check_at: datetime
+
+
+def card_view(card: SpecialCard) -> CardView:
+    return CardView(card.id, card.kind, card.state, fares.fare_class(card.group).value,
+                    card.valid_until, card.next_check_at)  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class RiderAccount:
+    """An account as its rider sees it: with the special-group card, if there is one."""
+
+    account: TransitAccount
+    card: CardView | None
+
+
+async def with_card(account: TransitAccount) -> RiderAccount:
+    card = await SpecialCard.get_or_none(account_id=account.id)
+    return RiderAccount(account, card_view(card) if card else None)
+
+
 async def open_account(
-    actor: Resident, member: str, *, method: PaymentMethod, accept_terms: bool,
-    cipher: FieldCipher, now: datetime,
-) -> TransitAccount:  # fmt: skip
+    deps: Deps, actor_id: uuid.UUID, member: str, *, method: PaymentMethod, accept_terms: bool,
+    now: datetime,
+) -> RiderAccount:  # fmt: skip
     """Open the rider's account; the actor pays (a parent for a child, a child for a parent)."""
+    actor = await residents.get_active(actor_id)
     if not accept_terms:
-        raise InvalidInput("transit_terms_required", "请先同意乘车服务协议。",
-                           "Accept the ride service terms first.")  # fmt: skip
+        raise errors.terms_required()
+    cipher = deps.cipher
     subject = await delegations.subject_for(actor, member, "transit", cipher=cipher, now=now)
     if subject.birth_date is None:
-        raise PermissionDenied("transit_id_card_required", "乘车码需要居民身份证实名。",
-                               "The ride code needs a verified resident ID card.")  # fmt: skip
+        raise errors.id_card_required()
     account_id = uuid.uuid4()
     try:
         async with in_transaction():
-            return await TransitAccount.create(
+            account = await TransitAccount.create(
                 id=account_id,
                 rider_hash=rider_hash(cipher, subject.id_number),
                 rider_id_number_enc=cipher.encrypt(subject.id_number, field="id_number"),
@@ -62,8 +95,21 @@ async def open_account(
                 terms_version=TERMS_VERSION,
             )
     except IntegrityError:
-        raise Conflict("transit_account_exists", "该乘车人已开通乘车码。",
-                       "This rider already has a ride account.") from None  # fmt: skip
+        raise errors.account_exists() from None
+    return await with_card(account)
+
+
+async def show(deps: Deps, actor_id: uuid.UUID, member: str, *, now: datetime) -> RiderAccount:
+    """Status, balance, arrears and special-group card of the rider's account."""
+    return await with_card(await rider_account(deps, actor_id, member, now=now))
+
+
+async def rider_account(
+    deps: Deps, actor_id: uuid.UUID, member: str, *, now: datetime
+) -> TransitAccount:
+    """``account_for`` the signed-in resident (refused if their session is no longer active)."""
+    actor = await residents.get_active(actor_id)
+    return await account_for(actor, member, cipher=deps.cipher, now=now)
 
 
 async def account_for(
@@ -75,19 +121,8 @@ async def account_for(
         rider_hash=rider_hash(cipher, subject.id_number), status=AccountStatus.ACTIVE
     )
     if account is None or actor.id not in (account.payer_id, account.rider_id):  # type: ignore[attr-defined]
-        raise NotFound("transit_account_not_found", "尚未开通乘车码。",
-                       "No ride account yet: open one first.")  # fmt: skip
+        raise errors.account_not_found()
     return account
-
-
-def check_may_ride_fen(arrears_fen: int) -> None:
-    """No new code while fares are owed."""
-    if arrears_fen > 0:
-        raise PermissionDenied(
-            "transit_in_arrears", "您有未支付的车费，请先补缴。",
-            "Unpaid fares: pay them to get a ride code again.",
-            extra={"arrears_fen": arrears_fen},
-        )  # fmt: skip
 
 
 async def add_arrears(account_id: uuid.UUID, amount_fen: int) -> None:

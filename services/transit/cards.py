@@ -2,33 +2,35 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import date, datetime, timedelta
 
 from integrations.base import PlatformError
-from models.identity.residents import Resident
 from models.transit.accounts import TransitAccount
 from models.transit.cards import CardKind, CardState, SpecialCard
 from services.deps import Deps
-from services.errors import PermissionDenied, UpstreamUnavailable
-from services.transit import accounts, cache, eligibility, fares
+from services.transit import accounts, cache, eligibility, errors, fares
 
 CHECK_EVERY = timedelta(days=365)
 
 
 async def apply(
-    deps: Deps, actor: Resident, member: str, kind: CardKind, *, now: datetime
-) -> SpecialCard:
+    deps: Deps, actor_id: uuid.UUID, member: str, kind: CardKind, *, now: datetime
+) -> accounts.CardView:
     """Grant (or replace) the rider's card when the data shows they qualify."""
-    account = await accounts.account_for(actor, member, cipher=deps.cipher, now=now)
+    account = await accounts.rider_account(deps, actor_id, member, now=now)
     decision = await check(deps, account, kind, now=now)
     if decision is None:
-        raise PermissionDenied(
-            "special_card_not_eligible", "未查询到符合条件的证照或年龄信息。",
-            "The records do not show eligibility for this card.",
-        )  # fmt: skip
+        raise errors.card_not_eligible()
     card = await save(account, decision, now=now)
     await cache.forget(deps.redis, account.id)
-    return card
+    return accounts.card_view(card)
+
+
+async def recheck(card_id: uuid.UUID, *, now: datetime) -> None:
+    """Make a card due for re-verification now (after a complaint or a changed record)."""
+    if not await SpecialCard.filter(id=card_id).update(next_check_at=now):
+        raise errors.card_not_found()
 
 
 async def check(
@@ -51,11 +53,7 @@ async def check_rider(
         try:
             licences = await deps.aishandong.licences(number, [eligibility.LICENCE_OF[kind]])
         except PlatformError as exc:
-            raise UpstreamUnavailable(
-                "licence_service_unavailable", "电子证照服务暂不可用，请稍后再试。",
-                "The electronic licence service is not answering; try again later.",
-                detail=f"爱山东 error {exc.code}", retry_after=300,
-            ) from None  # fmt: skip
+            raise errors.licence_service_unavailable(exc.code) from None
     return eligibility.decide(kind, birth_date, licences, today)
 
 

@@ -16,22 +16,18 @@ from tortoise.transactions import in_transaction
 
 from models.transit.trips import ConflictStatus, Tap, TapConflict, TapState
 from services import jobs
-from services.errors import Conflict, NotFound
-from services.transit.listing import Listing, Row, within_days
+from services.transit import errors
+from services.transit.listing import Listing, Row, given, within_days
 
 
 def _query(
     *, since: date | None = None, until: date | None = None,
     status: ConflictStatus | None = None, line: str | None = None, device: str | None = None,
 ) -> QuerySet[TapConflict]:  # fmt: skip
-    query = TapConflict.filter(within_days("received_at", since, until))
-    if status is not None:
-        query = query.filter(status=status)
-    if line is not None:
-        query = query.filter(line=line)
-    if device is not None:
-        query = query.filter(device__code=device)
-    return query.select_related("device", "original")
+    return TapConflict.filter(
+        within_days("received_at", since, until),
+        **given(status=status, line=line, device__code=device),
+    ).select_related("device", "original")
 
 
 def _row(c: TapConflict) -> Row:
@@ -62,10 +58,9 @@ async def resolve(
     async with in_transaction():
         row = await TapConflict.filter(id=conflict_id).select_for_update().get_or_none()
         if row is None:
-            raise NotFound("tap_conflict_not_found", "找不到该冲突记录。", "No such tap conflict.")
+            raise errors.tap_conflict_not_found()
         if row.status != ConflictStatus.OPEN:
-            raise Conflict("tap_conflict_resolved", "该冲突已处理。",
-                           "This conflict was already resolved.")  # fmt: skip
+            raise errors.tap_conflict_resolved()
         if action == "accept":
             batch = f"conflict:{row.id}"
             tap = await Tap.create(

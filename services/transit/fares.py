@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime, timedelta, timezone
 
 from codes.fields import Group
 from models.transit.fares import FareClass, FareClassRate, LineFare, TransferRule, TransitLine
-from services.errors import InvalidInput, NotFound
+from services.transit import errors
 
 WEIHAI = timezone(timedelta(hours=8), "Asia/Shanghai")
 CLASS_OF_GROUP = {
@@ -106,11 +106,10 @@ async def set_line_fare(
 ) -> LineFare:
     """A new fare for a line from a future day (never today or before: trips are priced)."""
     if effective_from <= service_date(now):
-        raise InvalidInput("fare_not_future", "票价调整只能从明天起生效。",
-                           "A fare change takes effect from tomorrow at the earliest.")  # fmt: skip
+        raise errors.fare_not_future()
     line = await TransitLine.get_or_none(code=line_code)
     if line is None:
-        raise NotFound("transit_line_not_found", "找不到该线路。", "No such bus line.")
+        raise errors.line_not_found()
     row, _ = await LineFare.update_or_create(
         line=line, effective_from=effective_from, defaults={"fare_fen": fare_fen}
     )

@@ -34,6 +34,11 @@ def within_days(column: str, since: date | None, until: date | None) -> Q:
     return Q(**bounds)
 
 
+def given(**equal: Any) -> dict[str, Any]:
+    """The equality filters a list was given (a filter left out, ``None``, selects all)."""
+    return {name: value for name, value in equal.items() if value is not None}
+
+
 def _cell(value: Any) -> Any:
     if isinstance(value, datetime):
         return value.astimezone(WEIHAI).isoformat()

@@ -6,8 +6,10 @@ Both go through WeChat Pay with an out_trade_no of their own; the result is appl
 
 from __future__ import annotations
 
+import uuid
+from datetime import datetime
+
 from integrations.wechatpay.models import PaymentRequest, WeChatPayError
-from models.identity.residents import Resident
 from models.transit.accounts import (
     PaymentKind,
     PaymentMethod,
@@ -16,19 +18,20 @@ from models.transit.accounts import (
     TransitPayment,
 )
 from services.deps import Deps
-from services.errors import Conflict, InvalidInput
-from services.transit import settlement
+from services.identity import residents
+from services.transit import accounts, errors, settlement
+from services.transit.accounts import RiderAccount
 
 MAX_TOP_UP_FEN = 50_000
 
 
-async def repay(deps: Deps, account: TransitAccount) -> TransitAccount:
+async def repay(deps: Deps, actor_id: uuid.UUID, member: str, *, now: datetime) -> RiderAccount:
     """Deduct the arrears now; on success the block is lifted before this returns."""
+    account = await accounts.rider_account(deps, actor_id, member, now=now)
     if account.arrears_fen <= 0:
-        raise Conflict("transit_nothing_owed", "没有待补缴的车费。", "Nothing is owed.")
+        raise errors.nothing_owed()
     if account.payment_method != PaymentMethod.DEDUCTION:
-        raise Conflict("transit_top_up_instead", "预付账户请充值补缴。",
-                       "A prepaid account pays its arrears by topping up.")  # fmt: skip
+        raise errors.top_up_instead()
     payment = await TransitPayment.create(
         account=account, kind=PaymentKind.REPAYMENT, amount_fen=account.arrears_fen,
         out_trade_no=settlement.new_trade_no("RP"),
@@ -39,23 +42,23 @@ async def repay(deps: Deps, account: TransitAccount) -> TransitAccount:
     except WeChatPayError:
         status = PaymentStatus.FAILED
     if status != PaymentStatus.SUCCEEDED:
-        raise Conflict(
-            "transit_payment_failed", "扣款未成功，请检查微信支付余额后重试。",
-            "WeChat Pay could not deduct the amount; check the balance and retry.",
-        )  # fmt: skip
-    return await TransitAccount.get(id=account.id)
+        raise errors.payment_failed()
+    return await accounts.with_card(await TransitAccount.get(id=account.id))
 
 
 async def top_up(
-    deps: Deps, account: TransitAccount, payer: Resident, amount_fen: int
+    deps: Deps, actor_id: uuid.UUID, member: str, amount_fen: int, *, now: datetime
 ) -> tuple[TransitPayment, PaymentRequest]:
-    """A JSAPI order; the balance (arrears first) is credited when WeChat Pay confirms it."""
+    """A JSAPI order; the balance (arrears first) is credited when WeChat Pay confirms it.
+
+    The signed-in resident pays (a parent for a child's account).
+    """
+    payer = await residents.get_active(actor_id)
+    account = await accounts.account_for(payer, member, cipher=deps.cipher, now=now)
     if account.payment_method != PaymentMethod.PREPAID:
-        raise Conflict("transit_not_prepaid", "该账户为先乘后付，无需充值。",
-                       "This account pays after the ride; no top-up is needed.")  # fmt: skip
+        raise errors.not_prepaid()
     if not 100 <= amount_fen <= MAX_TOP_UP_FEN:
-        raise InvalidInput("transit_top_up_amount", "充值金额应在1至500元之间。",
-                           "Top up between 1 and 500 yuan.")  # fmt: skip
+        raise errors.top_up_amount()
     payment = await TransitPayment.create(
         account=account, kind=PaymentKind.TOP_UP, amount_fen=amount_fen,
         out_trade_no=settlement.new_trade_no("TU"),

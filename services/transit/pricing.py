@@ -25,12 +25,11 @@ from models.transit.accounts import AccountStatus, PaymentMethod, TransitAccount
 from models.transit.trips import Tap, TapState, Trip, TripStatus
 from services.deps import Deps
 from services.transit import accounts, cache, fares
-from services.transit.codes import key_cache
 
 
 async def price_batch(deps: Deps, payload: dict[str, Any]) -> None:
     """Job: price the received taps of one uploaded batch (idempotent: only RECEIVED taps)."""
-    keyring = await key_cache(deps.cipher).keyring()
+    keyring = await deps.codes.keyring()
     changed = await price(payload["batch"], Keyring(keyring.keys.values()))
     await cache.forget(deps.redis, *changed)
 

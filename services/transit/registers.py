@@ -13,18 +13,16 @@ from tortoise.queryset import QuerySet
 from models.transit.accounts import AccountStatus, PaymentMethod, TransitAccount
 from models.transit.cards import CardKind, CardState, SpecialCard
 from services.transit import fares
-from services.transit.listing import Listing, Row, within_days
+from services.transit.listing import Listing, Row, given, within_days
 
 
 def _cards(
     *, since: date | None = None, until: date | None = None, state: CardState | None = None,
     kind: CardKind | None = None, due_by: date | None = None,
 ) -> QuerySet[SpecialCard]:  # fmt: skip
-    query = SpecialCard.filter(within_days("created_at", since, until))
-    if state is not None:
-        query = query.filter(state=state)
-    if kind is not None:
-        query = query.filter(kind=kind)
+    query = SpecialCard.filter(
+        within_days("created_at", since, until), **given(state=state, kind=kind)
+    )
     if due_by is not None:
         query = query.filter(within_days("next_check_at", None, due_by))
     return query
@@ -51,12 +49,10 @@ def _arrears(
     status: AccountStatus | None = None, payment_method: PaymentMethod | None = None,
     min_fen: int = 1,
 ) -> QuerySet[TransitAccount]:  # fmt: skip
-    query = TransitAccount.filter(within_days("updated_at", since, until), arrears_fen__gte=min_fen)
-    if status is not None:
-        query = query.filter(status=status)
-    if payment_method is not None:
-        query = query.filter(payment_method=payment_method)
-    return query
+    return TransitAccount.filter(
+        within_days("updated_at", since, until), arrears_fen__gte=min_fen,
+        **given(status=status, payment_method=payment_method),
+    )  # fmt: skip
 
 
 def _arrears_row(a: TransitAccount) -> Row:

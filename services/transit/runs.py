@@ -1,4 +1,4 @@
-"""Re-verification runs as operators see them: one row per worker's pass, one per card checked.
+"""Re-verification runs as operators see them (one row per pass, one per card checked); on demand.
 
 Recorded in the same transaction as the cards' new state, so a run's counts and checks are
 exactly the cards it changed; a run that stops on an error is marked failed, and its cards,
@@ -17,7 +17,8 @@ from tortoise.expressions import F
 from tortoise.queryset import QuerySet
 
 from models.transit.cards import CardCheck, CardKind, CheckOutcome, ReverificationRun, RunStatus
-from services.transit.listing import Listing, Row, within_days
+from services import jobs
+from services.transit.listing import Listing, Row, given, within_days
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,6 +27,14 @@ class Checked:
     kind: CardKind
     outcome: CheckOutcome
     valid_until: date | None
+
+
+async def run_now(job: str, *, through: date | None, by: uuid.UUID, now: datetime) -> None:
+    """Queue the nightly ``reverification`` or ``settlement`` now (safe alongside the cron)."""
+    payload = {"by": by.hex}
+    if through:
+        payload["through"] = through.isoformat()
+    await jobs.add(f"transit.run.{job}", payload, key=f"transit-run:{job}:{now:%Y%m%d%H%M%S%f}")
 
 
 async def start(*, trigger: str, by: uuid.UUID | None, now: datetime) -> ReverificationRun:
@@ -56,8 +65,7 @@ async def finish(run: ReverificationRun, *, failed: bool, now: datetime) -> None
 def _runs(
     *, since: date | None = None, until: date | None = None, status: RunStatus | None = None
 ) -> QuerySet[ReverificationRun]:
-    query = ReverificationRun.filter(within_days("started_at", since, until))
-    return query.filter(status=status) if status is not None else query
+    return ReverificationRun.filter(within_days("started_at", since, until), **given(status=status))
 
 
 def _run_row(r: ReverificationRun) -> Row:
@@ -79,14 +87,9 @@ def _checks(
     *, run: int | None = None, since: date | None = None, until: date | None = None,
     outcome: CheckOutcome | None = None, kind: CardKind | None = None,
 ) -> QuerySet[CardCheck]:  # fmt: skip
-    query = CardCheck.filter(within_days("checked_at", since, until))
-    if run is not None:
-        query = query.filter(run_id=run)
-    if outcome is not None:
-        query = query.filter(outcome=outcome)
-    if kind is not None:
-        query = query.filter(kind=kind)
-    return query.select_related("card")
+    return CardCheck.filter(
+        within_days("checked_at", since, until), **given(run_id=run, outcome=outcome, kind=kind)
+    ).select_related("card")
 
 
 def _check_row(c: CardCheck) -> Row:

@@ -4,17 +4,23 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from tortoise.functions import Count, Sum
 
 from models.transit.trips import Trip, TripStatus
+from services.deps import Deps
 from services.paging import Page, page
+from services.transit import accounts
 
 
-async def trips_page(account_id: uuid.UUID, *, cursor: str | None, limit: int) -> Page[Trip]:
+async def trips_page(
+    deps: Deps, actor_id: uuid.UUID, member: str, *, cursor: str | None, limit: int,
+    now: datetime,
+) -> Page[Trip]:  # fmt: skip
     """Newest ride first (a batch uploaded late slots in by the time of the ride)."""
-    return await page(Trip.filter(account_id=account_id), cursor=cursor, limit=limit,
+    account = await accounts.rider_account(deps, actor_id, member, now=now)
+    return await page(Trip.filter(account_id=account.id), cursor=cursor, limit=limit,
                       order="tapped_at")  # fmt: skip
 
 
@@ -30,7 +36,11 @@ class Statement:
     by_line: dict[str, int]
 
 
-async def monthly(account_id: uuid.UUID, year: int, month: int) -> Statement:
+async def monthly(
+    deps: Deps, actor_id: uuid.UUID, member: str, year: int, month: int, *, now: datetime
+) -> Statement:
+    """The rider's trips and fares of one calendar month, by status and by line."""
+    account_id = (await accounts.rider_account(deps, actor_id, member, now=now)).id
     first = date(year, month, 1)
     after = date(year + month // 12, month % 12 + 1, 1)
     rows = await (
