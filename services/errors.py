@@ -102,3 +102,11 @@ class ErrorSpec:
     category: str
     message_en: str
     extra: dict[str, str] = field(default_factory=dict)
+
+
+# Refusals shared by several domains: one factory each, so the code and its wording agree.
+def real_name_required() -> PermissionDenied:
+    """The service needs a verified identity and the resident has none (yet)."""
+    return PermissionDenied(
+        "real_name_required", "请先完成实名认证。", "Verify your real name first."
+    )
