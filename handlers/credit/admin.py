@@ -7,14 +7,16 @@ import re
 from aiohttp import web
 from pydantic import Field
 
-from models.credit.scenes import CreditScene, Rating, SceneKind
 from palm.api import Api, ApiModel
+from palm.problems import not_found
 from services.credit import scenes
-from services.errors import NotFound
+from services.credit.scenes import Rating, SceneKind
 
 api = Api("admin")
 CREDIT = {"operator:credit"}
 _CODE = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
+_POLICY = {"deposit": "deposit_fen", "resident_limit": "resident_limit_fen"}  # body → policy
+BINDING = "/api/v1/admin/credit/scenes/{code}/merchants/{organisation}"
 
 
 class SceneIn(ApiModel):
@@ -30,6 +32,9 @@ class SceneIn(ApiModel):
     bill_free_days: int = Field(default=10, ge=0, le=90, description="Care bills only")
     active: bool = True
 
+    def policy(self) -> scenes.Policy:
+        return scenes.Policy(**{_POLICY.get(k, k): v for k, v in self.model_dump().items()})
+
 
 class SceneOut(SceneIn):
     code: str
@@ -43,26 +48,18 @@ class SceneList(ApiModel):
 def _code(request: web.Request, name: str) -> str:
     code = request.match_info[name]
     if not _CODE.fullmatch(code):
-        raise NotFound("not_found", "找不到请求的资源。", "No such resource.")
+        raise not_found()
     return code
 
 
-def _scene_out(scene: CreditScene) -> SceneOut:
-    return SceneOut(
-        code=scene.code,
-        kind=scene.kind,
-        name_zh=scene.name_zh,
-        name_en=scene.name_en,
-        deposit=scene.deposit_fen,
-        min_rating=scene.min_rating,
-        resident_limit=scene.resident_limit_fen,
-        max_days=scene.max_days,
-        debtor_blocks=scene.debtor_blocks,
-        dispute_window_days=scene.dispute_window_days,
-        bill_free_days=scene.bill_free_days,
-        active=scene.active,
-        merchants=sorted(m.organisation.code for m in scene.merchants),
-    )
+def _scene_out(scene: scenes.Scene) -> SceneOut:
+    policy = {k: getattr(scene.policy, _POLICY.get(k, k)) for k in SceneIn.model_fields}
+    return SceneOut(code=scene.code, merchants=scene.merchants, **policy)
+
+
+def _binding(request: web.Request) -> tuple[str, str]:
+    """(scene code, organisation code) from the path."""
+    return _code(request, "code"), _code(request, "organisation")
 
 
 @api.get("/api/v1/admin/credit/scenes", response=SceneList, roles=CREDIT)
@@ -74,43 +71,16 @@ async def list_credit_scenes(request: web.Request) -> SceneList:
 @api.put("/api/v1/admin/credit/scenes/{code}", body=SceneIn, response=SceneOut, roles=CREDIT)
 async def put_credit_scene(request: web.Request, body: SceneIn) -> SceneOut:
     """Create a scene or change its policy; waivers already granted keep their terms."""
-    scene = await scenes.put(
-        _code(request, "code"),
-        scenes.Policy(
-            kind=body.kind,
-            name_zh=body.name_zh,
-            name_en=body.name_en,
-            deposit_fen=body.deposit,
-            min_rating=body.min_rating,
-            resident_limit_fen=body.resident_limit,
-            max_days=body.max_days,
-            debtor_blocks=body.debtor_blocks,
-            dispute_window_days=body.dispute_window_days,
-            bill_free_days=body.bill_free_days,
-            active=body.active,
-        ),
-    )
-    await scene.fetch_related("merchants__organisation")
-    return _scene_out(scene)
+    return _scene_out(await scenes.put(_code(request, "code"), body.policy()))
 
 
-@api.put(
-    "/api/v1/admin/credit/scenes/{code}/merchants/{organisation}",
-    status=204,
-    roles=CREDIT,
-    errors=(404,),
-)
+@api.put(BINDING, status=204, roles=CREDIT, errors=(404,))
 async def bind_credit_merchant(request: web.Request) -> None:
     """Let a merchant waive deposits in this scene."""
-    await scenes.bind(_code(request, "code"), _code(request, "organisation"))
+    await scenes.bind(*_binding(request))
 
 
-@api.delete(
-    "/api/v1/admin/credit/scenes/{code}/merchants/{organisation}",
-    status=204,
-    roles=CREDIT,
-    errors=(404,),
-)
+@api.delete(BINDING, status=204, roles=CREDIT, errors=(404,))
 async def unbind_credit_merchant(request: web.Request) -> None:
     """Stop a merchant waiving in this scene; its waivers already granted carry on."""
-    await scenes.unbind(_code(request, "code"), _code(request, "organisation"))
+    await scenes.unbind(*_binding(request))

@@ -7,11 +7,11 @@ from datetime import UTC, datetime
 from aiohttp import web
 from pydantic import Field
 
-from models.credit.waivers import CreditDefault, CreditDispute, DefaultStatus, DisputeStatus
 from palm import keys
 from palm.api import Api, ApiModel, path_uuid
 from palm.lists import DayRange, PageQuery, csv_response
 from services.credit import disputes, office
+from services.credit.office import DefaultStatus, DisputeStatus
 
 api = Api("admin")
 CREDIT = {"operator:credit"}
@@ -100,27 +100,23 @@ class DecisionIn(ApiModel):
     note: str = Field(min_length=1, max_length=500)
 
 
-def _dispute_out(row: CreditDispute, request: web.Request) -> DisputeOut:
-    default, cipher = row.default, request.app[keys.DEPS].cipher
-    waiver = default.waiver
+def _dispute_out(case: office.DisputeCase) -> DisputeOut:
     return DisputeOut(
-        id=str(row.id), status=row.status, reason=row.reason, created_at=row.created_at,
-        waiver_id=str(waiver.id), merchant=waiver.merchant.code, scene=waiver.scene.code,
-        holder=office.holder(default.account.resident.name_enc, cipher),
-        amount=default.amount_fen, evidence=default.evidence, decided_at=row.decided_at,
-        decision_note=row.decision_note,
+        id=str(case.id), status=case.status, reason=case.reason, created_at=case.created_at,
+        waiver_id=str(case.waiver_id), merchant=case.merchant, scene=case.scene,
+        holder=case.holder, amount=case.amount_fen, evidence=case.evidence,
+        decided_at=case.decided_at, decision_note=case.decision_note,
     )  # fmt: skip
 
 
-def _default_out(row: CreditDefault, request: web.Request) -> DefaultOut:
-    waiver, cipher = row.waiver, request.app[keys.DEPS].cipher
+def _default_out(case: office.DefaultCase) -> DefaultOut:
     return DefaultOut(
-        id=str(row.id), status=row.status, resolution=row.resolution, created_at=row.created_at,
-        window_ends_at=row.window_ends_at, waiver_id=str(waiver.id),
-        merchant=waiver.merchant.code, scene=waiver.scene.code, reference=waiver.reference,
-        holder=office.holder(row.account.resident.name_enc, cipher), amount=row.amount_fen,
-        evidence=row.evidence, reported=row.reported_at is not None,
-        repaired=row.repaired_at is not None,
+        id=str(case.id), status=case.status, resolution=case.resolution,
+        created_at=case.created_at, window_ends_at=case.window_ends_at,
+        waiver_id=str(case.waiver_id), merchant=case.merchant, scene=case.scene,
+        reference=case.reference, holder=case.holder, amount=case.amount_fen,
+        evidence=case.evidence, reported=case.reported_at is not None,
+        repaired=case.repaired_at is not None,
     )  # fmt: skip
 
 
@@ -128,16 +124,17 @@ def _default_out(row: CreditDefault, request: web.Request) -> DefaultOut:
          query=DisputePageQuery, errors=(400,))  # fmt: skip
 async def list_credit_disputes(request: web.Request, query: DisputePageQuery) -> DisputeList:
     """Disputes of defaults, pending ones by default, oldest first."""
-    found = await office.disputes(query.filter(), cursor=query.cursor, limit=query.limit)
-    return DisputeList(items=[_dispute_out(r, request) for r in found.items],
-                       next_cursor=found.next_cursor)  # fmt: skip
+    found, cursor = await office.disputes(
+        request.app[keys.DEPS], query.filter(), cursor=query.cursor, limit=query.limit
+    )
+    return DisputeList(items=[_dispute_out(c) for c in found], next_cursor=cursor)
 
 
 @api.get("/api/v1/admin/credit/disputes.csv", query=DisputeQuery, roles=CREDIT,
          content_type="text/csv", errors=(400,))  # fmt: skip
 async def export_credit_disputes(request: web.Request, query: DisputeQuery) -> web.Response:
     """The same disputes as CSV (UTF-8 with BOM), oldest first."""
-    text = await office.disputes_csv(query.filter(), request.app[keys.DEPS].cipher)
+    text = await office.disputes_csv(request.app[keys.DEPS], query.filter())
     return csv_response(text, f"credit-disputes-{query.status}.csv")
 
 
@@ -145,16 +142,17 @@ async def export_credit_disputes(request: web.Request, query: DisputeQuery) -> w
          query=DefaultPageQuery, errors=(400,))  # fmt: skip
 async def list_credit_defaults(request: web.Request, query: DefaultPageQuery) -> DefaultList:
     """Defaults merchants recorded, by state (all by default), newest first."""
-    found = await office.defaults(query.filter(), cursor=query.cursor, limit=query.limit)
-    return DefaultList(items=[_default_out(r, request) for r in found.items],
-                       next_cursor=found.next_cursor)  # fmt: skip
+    found, cursor = await office.defaults(
+        request.app[keys.DEPS], query.filter(), cursor=query.cursor, limit=query.limit
+    )
+    return DefaultList(items=[_default_out(c) for c in found], next_cursor=cursor)
 
 
 @api.get("/api/v1/admin/credit/defaults.csv", query=DefaultQuery, roles=CREDIT,
          content_type="text/csv", errors=(400,))  # fmt: skip
 async def export_credit_defaults(request: web.Request, query: DefaultQuery) -> web.Response:
     """The same defaults as CSV (UTF-8 with BOM), oldest first."""
-    text = await office.defaults_csv(query.filter(), request.app[keys.DEPS].cipher)
+    text = await office.defaults_csv(request.app[keys.DEPS], query.filter())
     return csv_response(text, f"credit-defaults-{query.status}.csv")
 
 
@@ -162,8 +160,8 @@ async def export_credit_defaults(request: web.Request, query: DefaultQuery) -> w
           roles=CREDIT, errors=(404, 409))  # fmt: skip
 async def decide_credit_dispute(request: web.Request, body: DecisionIn) -> DisputeOut:
     """Decide a dispute: upheld resolves the default (repairing any report); rejected stands."""
-    row = await disputes.decide(
-        path_uuid(request), upheld=body.upheld, note=body.note.strip(),
+    case = await disputes.decide(
+        request.app[keys.DEPS], path_uuid(request), upheld=body.upheld, note=body.note.strip(),
         operator_id=request[keys.PRINCIPAL].resident_id, now=datetime.now(UTC),
     )  # fmt: skip
-    return _dispute_out(await disputes.get(row.id), request)
+    return _dispute_out(case)

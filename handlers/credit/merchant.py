@@ -6,23 +6,17 @@ a score, an ID number or anything about the resident's other waivers.
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Literal
 
 from aiohttp import web
 from pydantic import Field
 
-from models.credit.waivers import CreditWaiver
-from models.identity.organisations import Organisation
 from palm import keys
 from palm.api import Api, ApiModel, path_uuid
 from palm.lists import DayRange, PageQuery, csv_response
-from services.credit import care, defaults, desk, grants, queries, scenes, waivers
-from services.credit.notices import CHINA
+from services.credit import desk, grants, queries, scenes
 from services.credit.queries import WaiverView
-from services.errors import PermissionDenied
 
 api = Api("merchant")
 STAFF = {"merchant_staff"}
@@ -141,14 +135,9 @@ class BillIn(ApiModel):
     amount: int = Field(gt=0, le=10_000_000, description="fen: the bill at discharge")
 
 
-async def _merchant(request: web.Request) -> Organisation:
-    code = request[keys.PRINCIPAL].organisation("merchant_staff")
-    merchant = await Organisation.get_or_none(code=code) if code else None
-    if merchant is None:
-        raise PermissionDenied(
-            "no_merchant", "您的账户未绑定商户。", "Your account is not bound to a merchant."
-        )
-    return merchant
+def _merchant(request: web.Request) -> str | None:
+    """The organisation code of the staff's merchant (the service refuses None)."""
+    return request[keys.PRINCIPAL].organisation("merchant_staff")
 
 
 def _out(view: WaiverView, now: datetime) -> MerchantWaiverOut:
@@ -163,21 +152,18 @@ def _out(view: WaiverView, now: datetime) -> MerchantWaiverOut:
     )  # fmt: skip
 
 
-Action = Callable[[CreditWaiver, uuid.UUID, datetime], Awaitable[object]]
-
-
-async def _act(request: web.Request, action: Action) -> MerchantWaiverOut:
+async def _act(request: web.Request, action: desk.Action) -> MerchantWaiverOut:
     """Apply ``action`` to the merchant's waiver named in the path; the waiver as it is now."""
-    deps, now, merchant = request.app[keys.DEPS], datetime.now(UTC), await _merchant(request)
-    waiver = await waivers.of_merchant(merchant, path_uuid(request))
-    await action(waiver, request[keys.PRINCIPAL].resident_id, now)
-    return _out(await queries.one_of_merchant(merchant, waiver.id, cipher=deps.cipher), now)
+    now, staff_id = datetime.now(UTC), request[keys.PRINCIPAL].resident_id
+    view = await desk.act(request.app[keys.DEPS], _merchant(request), path_uuid(request), action,
+                          staff_id=staff_id, now=now)  # fmt: skip
+    return _out(view, now)
 
 
 @api.get("/api/v1/merchant/credit/scenes", response=SceneList, roles=STAFF)
 async def merchant_scenes(request: web.Request) -> SceneList:
     """The scenes your merchant may waive deposits in."""
-    rows = await scenes.of_merchant(await _merchant(request))
+    rows = await scenes.of_merchant(_merchant(request))
     return SceneList(items=[
         SceneOut(code=s.code, kind=s.kind.value, name_zh=s.name_zh, name_en=s.name_en,
                  deposit=s.deposit_fen, max_days=s.max_days)
@@ -189,19 +175,17 @@ async def merchant_scenes(request: web.Request) -> SceneList:
           errors=(400, 404, 409, 503))  # fmt: skip
 async def grant_waiver(request: web.Request, body: GrantIn) -> GrantOut:
     """Scan a resident's credit code and waive the deposit, or be told to take one."""
-    deps = request.app[keys.DEPS]
     decision = await grants.grant(
+        request.app[keys.DEPS],
         grants.GrantRequest(body.code, body.scene, body.amount, body.reference.strip()),
-        merchant=await _merchant(request), staff_id=request[keys.PRINCIPAL].resident_id,
-        platform=deps.credit, redis=deps.redis, keys=deps.codes,
-        cipher=deps.cipher, now=datetime.now(UTC),
+        merchant_code=_merchant(request), staff_id=request[keys.PRINCIPAL].resident_id,
+        now=datetime.now(UTC),
     )  # fmt: skip
-    waiver, reason = decision.waiver, decision.reason
-    zh, en = grants.REASONS[reason] if reason else ("已免押。", "Deposit waived.")
+    waiver, (zh, en) = decision.waiver, decision.message
     return GrantOut(
         decision="waived" if waiver else "not_waived", waiver_id=waiver and str(waiver.id),
         scene=decision.scene.code, amount=decision.amount_fen,
-        deposit_to_take=0 if waiver else decision.amount_fen, reason=reason, message_zh=zh,
+        deposit_to_take=decision.deposit_to_take_fen, reason=decision.reason, message_zh=zh,
         message_en=en, holder=decision.holder, due_at=waiver and waiver.due_at,
     )  # fmt: skip
 
@@ -213,9 +197,9 @@ async def merchant_waivers(request: web.Request, query: DeskPageQuery) -> Mercha
 
     Newest first (overdue: longest overdue first); with a cursor, keep the other filters.
     """
-    deps, now = request.app[keys.DEPS], datetime.now(UTC)
+    now = datetime.now(UTC)
     views, cursor = await desk.page(
-        await _merchant(request), query.filter(), cipher=deps.cipher, now=now,
+        request.app[keys.DEPS], _merchant(request), query.filter(), now=now,
         cursor=query.cursor, limit=query.limit,
     )  # fmt: skip
     return MerchantWaiverList(items=[_out(v, now) for v in views], next_cursor=cursor)
@@ -225,51 +209,44 @@ async def merchant_waivers(request: web.Request, query: DeskPageQuery) -> Mercha
          content_type="text/csv", errors=(400,))  # fmt: skip
 async def export_merchant_waivers(request: web.Request, query: DeskQuery) -> web.Response:
     """The same list as CSV, every matching waiver, oldest first (UTF-8 with BOM)."""
-    merchant, now = await _merchant(request), datetime.now(UTC)
+    merchant = _merchant(request)
     text = await desk.export(
-        merchant, query.filter(), cipher=request.app[keys.DEPS].cipher, now=now
+        request.app[keys.DEPS], merchant, query.filter(), now=datetime.now(UTC)
     )
-    return csv_response(text, f"credit-waivers-{merchant.code}-{query.view}.csv")
+    return csv_response(text, f"credit-waivers-{merchant}-{query.view}.csv")
 
 
 @api.get("/api/v1/merchant/credit/summary", response=SummaryOut, roles=STAFF, query=MonthQuery)
 async def merchant_summary(request: web.Request, query: MonthQuery) -> SummaryOut:
     """A month's totals by event (granted, released, defaulted, paid…), China time."""
-    month = query.month or datetime.now(CHINA).strftime("%Y-%m")
-    year, number = (int(part) for part in month.split("-"))
-    found = await queries.monthly(await _merchant(request), year, number)
-    totals = {kind: Total(count=t.count, amount=t.amount_fen) for kind, t in found.items()}
-    return SummaryOut(month=month, totals=totals)
+    found = await queries.summary(_merchant(request), query.month, now=datetime.now(UTC))
+    totals = {kind: Total(count=t.count, amount=t.amount_fen) for kind, t in found.totals.items()}
+    return SummaryOut(month=found.month, totals=totals)
 
 
 @api.post("/api/v1/merchant/credit/waivers/{id}/release", response=MerchantWaiverOut,
           roles=STAFF, errors=(404, 409))  # fmt: skip
 async def release_waiver(request: web.Request) -> MerchantWaiverOut:
     """The item is back (book returned, checked out): the waiver closes."""
-    return await _act(request, lambda w, staff, now: waivers.release(w, staff_id=staff, now=now))
+    return await _act(request, desk.Release())
 
 
 @api.post("/api/v1/merchant/credit/waivers/{id}/default", body=DefaultIn,
           response=MerchantWaiverOut, roles=STAFF, errors=(400, 404, 409))  # fmt: skip
 async def record_default(request: web.Request, body: DefaultIn) -> MerchantWaiverOut:
     """Record a default (item lost or damaged, bill unpaid); the resident may pay or dispute."""
-    evidence = body.evidence.strip()
-    return await _act(request, lambda w, staff, now: defaults.record(
-        w, body.amount, evidence, staff_id=staff, now=now))  # fmt: skip
+    return await _act(request, desk.RecordDefault(body.amount, body.evidence.strip()))
 
 
 @api.post("/api/v1/merchant/credit/waivers/{id}/bill", body=BillIn, response=MerchantWaiverOut,
           roles=STAFF, errors=(400, 404, 409))  # fmt: skip
 async def settle_bill(request: web.Request, body: BillIn) -> MerchantWaiverOut:
     """信用就医 discharge: settle the bill; the patient pays it within the interest-free days."""
-    return await _act(request, lambda w, staff, now: care.settle(
-        w, body.amount, staff_id=staff, now=now))  # fmt: skip
+    return await _act(request, desk.SettleBill(body.amount))
 
 
 @api.post("/api/v1/merchant/credit/waivers/{id}/paid", response=MerchantWaiverOut,
           roles=STAFF, errors=(404, 409))  # fmt: skip
 async def paid_at_counter(request: web.Request) -> MerchantWaiverOut:
     """The resident paid what they owed (a default or a bill) at your counter."""
-    return await _act(
-        request, lambda w, staff, now: waivers.paid_at_counter(w, staff_id=staff, now=now)
-    )
+    return await _act(request, desk.PaidAtCounter())

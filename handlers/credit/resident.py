@@ -11,12 +11,10 @@ from datetime import UTC, datetime
 from aiohttp import web
 from pydantic import Field
 
-from models.identity.residents import Resident
 from palm import keys
 from palm.api import Api, ApiModel
-from services.credit import accounts, members, queries
+from services.credit import accounts, queries
 from services.credit.queries import WaiverView
-from services.identity import residents
 
 api = Api("credit")
 Fen = Field(description="fen (0.01 yuan)")
@@ -135,13 +133,6 @@ class CreditMemberQuery(ApiModel):
     member: str = Member
 
 
-async def holder_of(request: web.Request, member: str) -> tuple[Resident, Resident]:
-    """(the caller, the resident whose credit ``member`` names)."""
-    actor = await residents.get_active(request[keys.PRINCIPAL].resident_id)
-    cipher = request.app[keys.DEPS].cipher
-    return actor, await members.holder_for(actor, member, cipher=cipher, now=datetime.now(UTC))
-
-
 @api.get("/api/v1/credit/code", query=CreditMemberQuery, response=CodeOut,
          errors=(403, 404, 503))  # fmt: skip
 async def credit_code(request: web.Request, query: CreditMemberQuery) -> CodeOut:
@@ -149,9 +140,10 @@ async def credit_code(request: web.Request, query: CreditMemberQuery) -> CodeOut
 
     For a family member it is their code: the waiver rests on their own credit.
     """
-    deps = request.app[keys.DEPS]
-    _, holder = await holder_of(request, query.member)
-    issued = await accounts.issue_code(holder, deps.cipher, deps.codes, now=datetime.now(UTC))
+    issued = await accounts.issue_code(
+        request.app[keys.DEPS], request[keys.PRINCIPAL].resident_id, query.member,
+        now=datetime.now(UTC),
+    )  # fmt: skip
     return CodeOut(
         text=issued.text,
         expires_at=datetime.fromtimestamp(issued.expires_at, UTC),
@@ -163,9 +155,8 @@ async def credit_code(request: web.Request, query: CreditMemberQuery) -> CodeOut
          errors=(403, 404, 503))  # fmt: skip
 async def credit_profile(request: web.Request, query: CreditMemberQuery) -> ProfileOut:
     """The member's rating band, what is waived against their limit, waivers and defaults."""
-    deps = request.app[keys.DEPS]
-    _, holder = await holder_of(request, query.member)
+    now = datetime.now(UTC)
     found = await queries.profile(
-        holder, platform=deps.credit, redis=deps.redis, cipher=deps.cipher
+        request.app[keys.DEPS], request[keys.PRINCIPAL].resident_id, query.member, now=now
     )
-    return ProfileOut.of(found, datetime.now(UTC))
+    return ProfileOut.of(found, now)

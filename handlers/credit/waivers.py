@@ -11,12 +11,11 @@ from datetime import UTC, datetime
 from aiohttp import web
 from pydantic import Field
 
-from handlers.credit.resident import CreditMemberQuery, WaiverOut, holder_of, waiver_out
+from handlers.credit.resident import CreditMemberQuery, WaiverOut, waiver_out
 from palm import keys
 from palm.api import Api, ApiModel, path_uuid
 from palm.lists import PageQuery
-from services.credit import disputes, payments, queries, waivers
-from services.transit import settlement
+from services.credit import disputes, payments, queries
 
 api = Api("credit")
 
@@ -46,10 +45,10 @@ class PaymentOut(ApiModel):
 async def my_waivers(request: web.Request, query: WaiverPageQuery) -> WaiverList:
     """The member's waivers, newest first, each with its full history."""
     now = datetime.now(UTC)
-    _, holder = await holder_of(request, query.member)
-    views, cursor = await queries.page_of_resident(
-        holder.id, cursor=query.cursor, limit=query.limit
-    )
+    views, cursor = await queries.page_of_member(
+        request.app[keys.DEPS], request[keys.PRINCIPAL].resident_id, query.member,
+        cursor=query.cursor, limit=query.limit, now=now,
+    )  # fmt: skip
     return WaiverList(items=[waiver_out(v, now) for v in views], next_cursor=cursor)
 
 
@@ -57,10 +56,12 @@ async def my_waivers(request: web.Request, query: WaiverPageQuery) -> WaiverList
          errors=(403, 404))  # fmt: skip
 async def get_waiver(request: web.Request, query: CreditMemberQuery) -> WaiverOut:
     """One of the member's waivers with its default, bill and history."""
-    _, holder = await holder_of(request, query.member)
-    waiver = await waivers.of_resident(holder.id, path_uuid(request))
-    (view,) = await queries.of_resident(holder.id, waiver_id=waiver.id)
-    return waiver_out(view, datetime.now(UTC))
+    now = datetime.now(UTC)
+    view = await queries.one_of_member(
+        request.app[keys.DEPS], request[keys.PRINCIPAL].resident_id, query.member,
+        path_uuid(request), now=now,
+    )  # fmt: skip
+    return waiver_out(view, now)
 
 
 @api.post(
@@ -76,10 +77,10 @@ async def dispute_default(
 ) -> WaiverOut:
     """Dispute a merchant's default; the credit office decides, nothing is reported meanwhile."""
     now = datetime.now(UTC)
-    actor, holder = await holder_of(request, query.member)
-    waiver = await waivers.of_resident(holder.id, path_uuid(request))
-    await disputes.dispute(waiver, body.reason.strip(), resident_id=actor.id, now=now)
-    (view,) = await queries.of_resident(holder.id, waiver_id=waiver.id)
+    view = await disputes.dispute(
+        request.app[keys.DEPS], request[keys.PRINCIPAL].resident_id, query.member,
+        path_uuid(request), body.reason.strip(), now=now,
+    )  # fmt: skip
     return waiver_out(view, now)
 
 
@@ -90,12 +91,9 @@ async def pay_waiver(request: web.Request, query: CreditMemberQuery) -> PaymentO
 
     The caller pays from their own WeChat, also for a family member's waiver.
     """
-    deps = request.app[keys.DEPS]
-    actor, holder = await holder_of(request, query.member)
-    waiver = await waivers.of_resident(holder.id, path_uuid(request))
     order = await payments.start(
-        waiver, actor, deps.wechatpay, appid=deps.settings.wechat.app_id,
-        notify_url=settlement.notify_url(deps), now=datetime.now(UTC),
+        request.app[keys.DEPS], request[keys.PRINCIPAL].resident_id, query.member,
+        path_uuid(request), now=datetime.now(UTC),
     )  # fmt: skip
     return PaymentOut(
         out_trade_no=order.out_trade_no, amount=order.amount_fen, purpose=order.purpose.value,

@@ -17,16 +17,16 @@ from models.credit.scenes import CreditAccount
 from models.identity.residents import Resident, ResidentStatus
 from services.codes.claims import verify_online
 from services.codes.snapshot import CodeKeys
-from services.errors import NotFound, PermissionDenied, UpstreamUnavailable
+from services.credit import errors, members
+from services.deps import Deps
+from services.errors import NotFound, real_name_required
 from services.privacy import FieldCipher
 
 
 def identity_of(resident: Resident, cipher: FieldCipher) -> CreditIdentity:
     """The verified identity the credit platform is asked about."""
     if resident.verified_at is None or not (resident.id_number_enc and resident.name_enc):
-        raise PermissionDenied(
-            "real_name_required", "请先完成实名认证。", "Verify your real name first."
-        )
+        raise real_name_required()
     return CreditIdentity(
         id_type=resident.id_type or "id_card",  # type: ignore[arg-type]
         id_number=cipher.decrypt(resident.id_number_enc, field="id_number"),
@@ -45,21 +45,18 @@ async def account_of(resident: Resident) -> CreditAccount:
         return await CreditAccount.get(resident_id=resident.id)
 
 
-async def issue_code(
-    resident: Resident, cipher: FieldCipher, keys: CodeKeys, *, now: datetime
-) -> IssuedCode:
-    """A credit code to show a merchant: one minute, one scan, the account id as subject."""
-    identity_of(resident, cipher)  # no code for someone the platform cannot be asked about
-    account = await account_of(resident)
+async def issue_code(deps: Deps, actor_id: uuid.UUID, member: str, *, now: datetime) -> IssuedCode:
+    """A credit code to show a merchant: one minute, one scan, the holder's account as subject.
+
+    For a family member it is their code: the waiver rests on their own credit.
+    """
+    _, holder = await members.resolve(actor_id, member, cipher=deps.cipher, now=now)
+    identity_of(holder, deps.cipher)  # no code for someone the platform cannot be asked about
+    account = await account_of(holder)
     try:
-        issuer = await keys.issuer()
-    except NotFound:  # no issuer key yet: a set-up gap, not the resident's mistake
-        raise UpstreamUnavailable(
-            "codes_unavailable",
-            "暂时无法生成信用码，请稍后再试。",
-            "Credit codes cannot be issued right now; please try again later.",
-            retry_after=60,
-        ) from None
+        issuer = await deps.codes.issuer()
+    except NotFound:  # no issuer key yet
+        raise errors.codes_unavailable() from None
     subject = Subject.from_uuid(account.id)
     return issue_online(issuer, Purpose.CREDIT, subject, now=int(now.timestamp()))
 

@@ -8,8 +8,7 @@ from datetime import datetime, timedelta
 from tortoise.transactions import in_transaction
 
 from models.credit.waivers import BillStatus, CareBill, CreditWaiver, EventKind, WaiverStatus
-from services.credit import events, notices
-from services.errors import Conflict, InvalidInput
+from services.credit import errors, events, notices
 
 MAX_BILL_FEN = 10_000_000  # 100,000 yuan: anything above is a typing mistake at the desk
 
@@ -21,18 +20,14 @@ async def open_bill(waiver: CreditWaiver, *, now: datetime) -> CareBill:
     return bill
 
 
-def _no_bill() -> Conflict:
-    return Conflict("no_open_bill", "该记录没有待结算的账单。", "There is no open bill to settle.")
-
-
 async def settle(
     waiver: CreditWaiver, amount_fen: int, *, staff_id: uuid.UUID, now: datetime
 ) -> CareBill:
     """Discharge: the amount is known; it is due after the scene's interest-free days."""
     if not 0 < amount_fen <= MAX_BILL_FEN:
-        raise InvalidInput("bill_amount_invalid", "账单金额无效。", "The bill amount is invalid.")
+        raise errors.bill_amount_invalid()
     if waiver.status != WaiverStatus.ACTIVE:
-        raise _no_bill()
+        raise errors.no_open_bill()
     await waiver.fetch_related("scene", "merchant", "account")
     due = now + timedelta(days=waiver.scene.bill_free_days)
     async with in_transaction():
@@ -40,7 +35,7 @@ async def settle(
             status=BillStatus.DUE, amount_fen=amount_fen, settled_at=now, due_at=due
         )
         if not changed:
-            raise _no_bill()
+            raise errors.no_open_bill()
         await events.record(
             waiver, EventKind.BILL_SETTLED, at=now, amount_fen=amount_fen, actor=staff_id
         )

@@ -24,16 +24,7 @@ from models.credit.waivers import (
     WaiverStatus,
 )
 from services import jobs
-from services.credit import events, notices
-from services.errors import Conflict, InvalidInput, NotFound
-
-
-def _not_active() -> Conflict:
-    return Conflict(
-        "waiver_not_active",
-        "该免押记录已结束或已登记违约。",
-        "This waiver is closed or already in default.",
-    )
+from services.credit import errors, events, notices
 
 
 async def record(
@@ -44,17 +35,13 @@ async def record(
     bill = await CareBill.get_or_none(waiver_id=waiver.id, status=BillStatus.DUE)
     cap = bill.amount_fen if bill is not None and bill.amount_fen else waiver.amount_fen
     if not 0 < amount_fen <= cap:
-        raise InvalidInput(
-            "default_amount_invalid",
-            "违约金额不能超过免押金额或账单金额。",
-            "The amount must be positive and at most what was waived or billed.",
-        )
+        raise errors.default_amount_invalid()
     until = now + timedelta(days=waiver.scene.dispute_window_days)
     async with in_transaction():
         if not await CreditWaiver.filter(id=waiver.id, status=WaiverStatus.ACTIVE).update(
             status=WaiverStatus.DEFAULTED
         ):
-            raise _not_active()
+            raise errors.waiver_not_active()
         default = await CreditDefault.create(
             waiver=waiver,
             account=waiver.account,
@@ -81,7 +68,7 @@ async def record(
 async def of_waiver(waiver_id: uuid.UUID) -> CreditDefault:
     default = await CreditDefault.get_or_none(waiver_id=waiver_id)
     if default is None:
-        raise NotFound("default_not_found", "该记录没有违约登记。", "This waiver has no default.")
+        raise errors.default_not_found()
     return default
 
 

@@ -1,4 +1,5 @@
-"""A merchant's desk lists: waivers by state, order reference, scene and dates; paged or CSV.
+"""A merchant's desk: its waivers by state, order reference, scene and dates (paged or CSV),
+and what staff do to one of them (release, default, bill, paid at the counter).
 
 The desk sees what the scan needs to follow a waiver up: amounts, dates, states and the
 holder's masked name; never a rating, a score or a personal number.
@@ -6,6 +7,7 @@ holder's masked name; never a rating, a score or a personal number.
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, Literal
@@ -17,9 +19,10 @@ from models.credit.waivers import BillStatus, CreditWaiver, CreditWaiverEvent, E
 from models.credit.waivers import WaiverStatus as S
 from models.identity.organisations import Organisation
 from services import paging
+from services.credit import care, defaults, queries, scenes, waivers
 from services.credit.notices import CHINA
 from services.credit.queries import WaiverView, assemble_for_desk
-from services.privacy import FieldCipher
+from services.deps import Deps
 
 DeskView = Literal["active", "overdue", "defaulted", "closed", "released", "all"]
 """closed: every finished waiver; released: closed because the item came back."""
@@ -74,22 +77,21 @@ def _query(
 
 
 async def page(
-    merchant: Organisation, f: DeskFilter, *, cipher: FieldCipher, now: datetime,
-    cursor: str | None, limit: int,
+    deps: Deps, merchant_code: str | None, f: DeskFilter, *, now: datetime, cursor: str | None,
+    limit: int,
 ) -> tuple[list[WaiverView], str | None]:  # fmt: skip
-    """One page of the merchant's waivers matching ``f``."""
-    query, order, newest_first = _query(merchant, f, now)
+    """One page of the staff's merchant's waivers matching ``f``."""
+    query, order, newest_first = _query(await scenes.merchant_of(merchant_code), f, now)
     found = await paging.page(
         query, cursor=cursor, limit=limit, order=order, newest_first=newest_first
     )
-    return await assemble_for_desk(found.items, cipher), found.next_cursor
+    return await assemble_for_desk(found.items, deps.cipher), found.next_cursor
 
 
-async def export(merchant: Organisation, f: DeskFilter, *, cipher: FieldCipher,
-                 now: datetime) -> str:  # fmt: skip
+async def export(deps: Deps, merchant_code: str | None, f: DeskFilter, *, now: datetime) -> str:
     """Every waiver matching ``f`` as CSV, oldest first (times in China time)."""
-    query, order, _ = _query(merchant, f, now)
-    views = await assemble_for_desk(await paging.export_rows(query, order=order), cipher)
+    query, order, _ = _query(await scenes.merchant_of(merchant_code), f, now)
+    views = await assemble_for_desk(await paging.export_rows(query, order=order), deps.cipher)
     return paging.csv_text(CSV_COLUMNS, (_row(v, now) for v in views))
 
 
@@ -105,3 +107,50 @@ def _row(view: WaiverView, now: datetime) -> list[Any]:
         d and d.amount_fen, d and d.status.value, b and b.status.value, b and b.amount_fen,
         b and local(b.due_at),
     ]  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class Release:
+    """The item is back (book returned, guest checked out): the waiver closes."""
+
+
+@dataclass(frozen=True, slots=True)
+class RecordDefault:
+    """The item is lost or damaged, or a bill unpaid: the resident may pay or dispute."""
+
+    amount_fen: int
+    evidence: str
+
+
+@dataclass(frozen=True, slots=True)
+class SettleBill:
+    """信用就医 discharge: the bill is known and due after the interest-free days."""
+
+    amount_fen: int
+
+
+@dataclass(frozen=True, slots=True)
+class PaidAtCounter:
+    """The resident paid what they owed (a default or a bill) at the desk."""
+
+
+Action = Release | RecordDefault | SettleBill | PaidAtCounter
+
+
+async def act(
+    deps: Deps, merchant_code: str | None, waiver_id: uuid.UUID, action: Action, *,
+    staff_id: uuid.UUID, now: datetime,
+) -> WaiverView:  # fmt: skip
+    """Apply ``action`` to one of the staff's merchant's waivers; the waiver as it is now."""
+    merchant = await scenes.merchant_of(merchant_code)
+    waiver = await waivers.of_merchant(merchant, waiver_id)
+    match action:
+        case Release():
+            await waivers.release(waiver, staff_id=staff_id, now=now)
+        case RecordDefault(amount_fen, evidence):
+            await defaults.record(waiver, amount_fen, evidence, staff_id=staff_id, now=now)
+        case SettleBill(amount_fen):
+            await care.settle(waiver, amount_fen, staff_id=staff_id, now=now)
+        case PaidAtCounter():
+            await waivers.paid_at_counter(waiver, staff_id=staff_id, now=now)
+    return await queries.one_of_merchant(merchant, waiver.id, cipher=deps.cipher)

@@ -14,41 +14,43 @@ from tortoise.transactions import in_transaction
 from models.credit.waivers import (
     CreditDefault,
     CreditDispute,
-    CreditWaiver,
     DefaultStatus,
     DisputeStatus,
     EventKind,
 )
-from services.credit import events
+from services.credit import errors, events, office, queries, waivers
 from services.credit.defaults import of_waiver, resolve
-from services.errors import Conflict, NotFound
+from services.credit.queries import WaiverView
+from services.deps import Deps
 
 DISPUTABLE = (DefaultStatus.OPEN, DefaultStatus.UNRESOLVED)
-_RELATED = ("default__waiver__merchant", "default__waiver__scene", "default__account__resident")
 
 
 async def dispute(
-    waiver: CreditWaiver, reason: str, *, resident_id: uuid.UUID, now: datetime
-) -> CreditDispute:
-    """The resident disputes the default; a pending dispute holds back the report."""
-    default = await of_waiver(waiver.id)
+    deps: Deps, actor_id: uuid.UUID, member: str, waiver_id: uuid.UUID, reason: str, *,
+    now: datetime,
+) -> WaiverView:  # fmt: skip
+    """The member's default is disputed (by them or family acting for them); a pending
+    dispute holds back the report. The waiver as its holder now sees it."""
+    held = await waivers.of_member(actor_id, member, waiver_id, cipher=deps.cipher, now=now)
+    default = await of_waiver(held.waiver.id)
     async with in_transaction():
         if not await CreditDefault.filter(id=default.id, status__in=DISPUTABLE).update(
             status=DefaultStatus.DISPUTED
         ):
-            raise Conflict(
-                "default_not_disputable",
-                "该违约已在处理中或已解决。",
-                "This default is already disputed or resolved.",
-            )
-        row = await CreditDispute.create(default=default, reason=reason, created_at=now)
-        await events.record(waiver.id, EventKind.DISPUTED, at=now, actor=resident_id, note=reason)
-    return row
+            raise errors.default_not_disputable()
+        await CreditDispute.create(default=default, reason=reason, created_at=now)
+        await events.record(
+            held.waiver.id, EventKind.DISPUTED, at=now, actor=held.actor.id, note=reason
+        )
+    (view,) = await queries.of_resident(held.holder.id, waiver_id=held.waiver.id)
+    return view
 
 
 async def decide(
-    dispute_id: uuid.UUID, *, upheld: bool, note: str, operator_id: uuid.UUID, now: datetime
-) -> CreditDispute:
+    deps: Deps, dispute_id: uuid.UUID, *, upheld: bool, note: str, operator_id: uuid.UUID,
+    now: datetime,
+) -> office.DisputeCase:  # fmt: skip
     """The credit office decides: upheld resolves the default; rejected lets it stand."""
     status = DisputeStatus.UPHELD if upheld else DisputeStatus.REJECTED
     async with in_transaction():
@@ -57,9 +59,9 @@ async def decide(
         )
         row = await CreditDispute.get_or_none(id=dispute_id).prefetch_related("default")
         if row is None:
-            raise NotFound("dispute_not_found", "找不到该异议。", "No such dispute.")
+            raise errors.dispute_not_found()
         if not changed:
-            raise Conflict("dispute_decided", "该异议已处理。", "This dispute was already decided.")
+            raise errors.dispute_decided()
         default = row.default
         if upheld:
             await resolve(default, "dispute_upheld", actor=operator_id, now=now, note=note)
@@ -71,11 +73,4 @@ async def decide(
             await events.record(
                 waiver_id, EventKind.DISPUTE_REJECTED, at=now, actor=operator_id, note=note
             )
-    return row
-
-
-async def get(dispute_id: uuid.UUID) -> CreditDispute:
-    row = await CreditDispute.get_or_none(id=dispute_id).prefetch_related(*_RELATED)
-    if row is None:
-        raise NotFound("dispute_not_found", "找不到该异议。", "No such dispute.")
-    return row
+    return await office.dispute(dispute_id, deps.cipher)

@@ -12,18 +12,16 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
 
-from redis.asyncio import Redis
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from models.credit.scenes import CreditAccount, CreditScene, SceneKind
 from models.credit.waivers import CreditDefault, CreditWaiver, DefaultStatus, EventKind
 from models.identity.organisations import Organisation
-from services.codes.snapshot import CodeKeys
-from services.credit import accounts, care, events, ratings, scenes
-from services.credit.ratings import CreditPlatform, Standing
-from services.errors import Conflict, InvalidInput
-from services.privacy import FieldCipher, mask_name
+from services.credit import accounts, care, errors, events, ratings, scenes
+from services.credit.ratings import Standing
+from services.deps import Deps
+from services.privacy import mask_name
 
 Reason = Literal["credit_requirement_not_met", "limit_reached", "not_eligible"]
 REASONS: dict[Reason, tuple[str, str]] = {
@@ -40,6 +38,7 @@ REASONS: dict[Reason, tuple[str, str]] = {
         "This account cannot use credit waivers now; please take a deposit.",
     ),
 }
+WAIVED = ("已免押。", "Deposit waived.")
 OPEN_STATUSES = ("active", "defaulted")  # waivers that still count against the limits
 
 
@@ -61,47 +60,42 @@ class Decision:
     reason: Reason | None
     holder: str | None  # the resident's name, masked, for the desk to compare
 
+    @property
+    def deposit_to_take_fen(self) -> int:
+        return 0 if self.waiver else self.amount_fen
 
-def _reference_taken() -> Conflict:
-    return Conflict(
-        "waiver_reference_exists",
-        "该业务单号已有免押记录。",
-        "A waiver with this reference already exists at this merchant.",
-    )
+    @property
+    def message(self) -> tuple[str, str]:
+        """What the desk reads out, in Chinese and English."""
+        return REASONS[self.reason] if self.reason else WAIVED
 
 
 async def grant(
+    deps: Deps,
     request: GrantRequest,
     *,
-    merchant: Organisation,
+    merchant_code: str | None,
     staff_id: uuid.UUID,
-    platform: CreditPlatform,
-    redis: Redis,
-    keys: CodeKeys,
-    cipher: FieldCipher,
     now: datetime,
 ) -> Decision:
-    """Scan, check and (when allowed) waive; refusals are answers, not errors."""
+    """Scan, check and (when allowed) waive at the staff's merchant; refusals are answers."""
+    merchant = await scenes.merchant_of(merchant_code)
     scene = await scenes.bound_scene(merchant, request.scene)
     if not 0 < request.amount_fen <= scene.deposit_fen:
-        raise InvalidInput(
-            "amount_over_deposit",
-            "免押金额不能超过本场景的押金。",
-            "The amount must be positive and at most the scene's deposit.",
-        )
+        raise errors.amount_over_deposit()
     if await CreditWaiver.exists(merchant=merchant, reference=request.reference):
-        raise _reference_taken()
-    account = await accounts.account_from_code(request.code, redis, keys, now=now)
+        raise errors.reference_taken()
+    account = await accounts.account_from_code(request.code, deps.redis, deps.codes, now=now)
 
     def refuse(reason: Reason, holder: str | None = None) -> Decision:
         return Decision(scene, request.amount_fen, None, reason, holder)
 
     if account is None or account.resident.verified_at is None:
         return refuse("not_eligible")
-    identity = accounts.identity_of(account.resident, cipher)
+    identity = accounts.identity_of(account.resident, deps.cipher)
     holder = mask_name(identity.name)
     key = account.resident.id_number_hash or account.resident.id.hex
-    standing = await ratings.standing(platform, redis, identity, key)
+    standing = await ratings.standing(deps.credit, deps.redis, identity, key)
     if not standing.meets(scene):
         return refuse("credit_requirement_not_met", holder)
     try:
@@ -111,7 +105,7 @@ async def grant(
                 return refuse(reason, holder)
             waiver = await _create(account, scene, merchant, request, staff_id, now)
     except IntegrityError:  # the same reference granted concurrently
-        raise _reference_taken() from None
+        raise errors.reference_taken() from None
     return Decision(scene, request.amount_fen, waiver, None, holder)
 
 

@@ -7,12 +7,21 @@ bill); a member with no account of their own (a young child) has no credit to ac
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 
 from models.identity.residents import Resident, ResidentStatus
-from services.errors import PermissionDenied
-from services.identity import delegations
+from services.credit import errors
+from services.identity import delegations, residents
 from services.privacy import FieldCipher
+
+
+async def resolve(
+    actor_id: uuid.UUID, member: str, *, cipher: FieldCipher, now: datetime
+) -> tuple[Resident, Resident]:
+    """(the caller, the resident whose credit ``member`` names)."""
+    actor = await residents.get_active(actor_id)
+    return actor, await holder_for(actor, member, cipher=cipher, now=now)
 
 
 async def holder_for(
@@ -29,10 +38,5 @@ async def holder_for(
     if subject.resident_id is not None:
         holder = await Resident.get_or_none(id=subject.resident_id, status=ResidentStatus.ACTIVE)
     if holder is None:
-        raise PermissionDenied(
-            "credit_member_no_account",
-            "信用免押以本人信用为准：该家人没有自己的实名账户，请使用您本人的信用码。",
-            "Credit waivers rest on the holder's own credit: this family member has no verified "
-            "account of their own; use your own credit code.",
-        )
+        raise errors.member_no_account()
     return holder

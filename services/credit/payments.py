@@ -25,9 +25,9 @@ from models.credit.waivers import (
     DefaultStatus,
     PaymentPurpose,
 )
-from models.identity.residents import Resident
-from services.credit import care, defaults
-from services.errors import Conflict
+from services.credit import care, defaults, errors, waivers
+from services.deps import Deps
+from services.transit.settlement import notify_url
 
 log = logging.getLogger("palm.credit")
 TRADE_PREFIX = "CR"  # our out_trade_no prefix: the callback router sends these here
@@ -68,29 +68,30 @@ async def owed(waiver: CreditWaiver) -> tuple[PaymentPurpose, int] | None:
 
 
 async def start(
-    waiver: CreditWaiver, resident: Resident, gateway: PaymentGateway, *, appid: str,
-    notify_url: str, now: datetime,
-) -> Order:  # fmt: skip
-    """Open a WeChat Pay order for what is owed on the waiver; ``resident`` pays it.
+    deps: Deps, actor_id: uuid.UUID, member: str, waiver_id: uuid.UUID, *, now: datetime
+) -> Order:
+    """Open a WeChat Pay order for what is owed on the member's waiver; the caller pays it.
 
-    The payer is the caller, who may be family acting for the holder: their WeChat pays.
+    The payer may be family acting for the holder: their own WeChat pays.
     """
+    held = await waivers.of_member(actor_id, member, waiver_id, cipher=deps.cipher, now=now)
+    waiver, payer = held.waiver, held.actor
+    gateway: PaymentGateway = deps.wechatpay
     due = await owed(waiver)
     if due is None:
-        raise Conflict(
-            "nothing_owed", "该记录没有待支付的金额。", "Nothing is owed on this waiver."
-        )
+        raise errors.nothing_owed()
     purpose, amount = due
     await waiver.fetch_related("merchant")
     out_trade_no = TRADE_PREFIX + uuid.uuid4().hex[:30]  # WeChat Pay allows 32 characters
     await CreditPayment.create(
         out_trade_no=out_trade_no, waiver=waiver, purpose=purpose, amount_fen=amount,
-        payer=resident.id, created_at=now,
+        payer=payer.id, created_at=now,
     )  # fmt: skip
     what = "违约金" if purpose == PaymentPurpose.DEFAULT else "医疗费用"
     request = await gateway.jsapi_prepay(
-        appid=appid, out_trade_no=out_trade_no, openid=resident.openid, amount_fen=amount,
-        description=f"{waiver.merchant.name_zh}{what}"[:40], notify_url=notify_url,
+        appid=deps.settings.wechat.app_id, out_trade_no=out_trade_no, openid=payer.openid,
+        amount_fen=amount, description=f"{waiver.merchant.name_zh}{what}"[:40],
+        notify_url=notify_url(deps),
     )  # fmt: skip
     return Order(out_trade_no, amount, purpose, request)
 

@@ -9,8 +9,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TypeVar
 
-from redis.asyncio import Redis
-
 from models.credit.scenes import Rating
 from models.credit.waivers import (
     BillStatus,
@@ -23,12 +21,10 @@ from models.credit.waivers import (
     WaiverStatus,
 )
 from models.identity.organisations import Organisation
-from models.identity.residents import Resident
 from services import paging
-from services.credit import accounts, events, ratings
+from services.credit import accounts, errors, events, members, ratings, scenes, waivers
 from services.credit.notices import CHINA
-from services.credit.ratings import CreditPlatform
-from services.errors import NotFound
+from services.deps import Deps
 from services.privacy import FieldCipher, mask_name
 
 OPEN = (WaiverStatus.ACTIVE, WaiverStatus.DEFAULTED)
@@ -123,15 +119,26 @@ async def of_resident(
     return await _assemble(rows, cipher=None, with_events=True)
 
 
-async def page_of_resident(
-    resident_id: uuid.UUID, *, cursor: str | None, limit: int
-) -> tuple[list[WaiverView], str | None]:
-    """A page of the resident's waivers, newest first, each with its history."""
-    query = CreditWaiver.filter(account__resident_id=resident_id).prefetch_related(
+async def page_of_member(
+    deps: Deps, actor_id: uuid.UUID, member: str, *, cursor: str | None, limit: int,
+    now: datetime,
+) -> tuple[list[WaiverView], str | None]:  # fmt: skip
+    """A page of the member's waivers, newest first, each with its history."""
+    _, holder = await members.resolve(actor_id, member, cipher=deps.cipher, now=now)
+    query = CreditWaiver.filter(account__resident_id=holder.id).prefetch_related(
         "scene", "merchant"
     )
     found = await paging.page(query, cursor=cursor, limit=limit, order="granted_at")
     return await _assemble(found.items, cipher=None, with_events=True), found.next_cursor
+
+
+async def one_of_member(
+    deps: Deps, actor_id: uuid.UUID, member: str, waiver_id: uuid.UUID, *, now: datetime
+) -> WaiverView:
+    """One of the member's waivers with its default, bill and history."""
+    held = await waivers.of_member(actor_id, member, waiver_id, cipher=deps.cipher, now=now)
+    (view,) = await of_resident(held.holder.id, waiver_id=held.waiver.id)
+    return view
 
 
 async def one_of_merchant(
@@ -142,7 +149,7 @@ async def one_of_merchant(
         "scene", "merchant", "account__resident"
     )
     if not rows:
-        raise NotFound("waiver_not_found", "找不到该免押记录。", "No such waiver.")
+        raise errors.waiver_not_found()
     (view,) = await _assemble(rows, cipher=cipher, with_events=False)
     return view
 
@@ -151,6 +158,19 @@ async def one_of_merchant(
 class Totals:
     count: int = 0
     amount_fen: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Summary:
+    month: str  # YYYY-MM
+    totals: dict[str, Totals]  # by event kind
+
+
+async def summary(merchant_code: str | None, month: str | None, *, now: datetime) -> Summary:
+    """A month's totals (YYYY-MM, China time; this month when None) for the staff's merchant."""
+    month = month or now.astimezone(CHINA).strftime("%Y-%m")
+    year, number = (int(part) for part in month.split("-"))
+    return Summary(month, await monthly(await scenes.merchant_of(merchant_code), year, number))
 
 
 async def monthly(merchant: Organisation, year: int, month: int) -> dict[str, Totals]:
@@ -177,13 +197,12 @@ class Profile:
     defaults: list[WaiverView]
 
 
-async def profile(
-    resident: Resident, *, platform: CreditPlatform, redis: Redis, cipher: FieldCipher
-) -> Profile:
-    """The resident's own standing: rating band, what is waived against what limit, defaults."""
-    identity = accounts.identity_of(resident, cipher)
+async def profile(deps: Deps, actor_id: uuid.UUID, member: str, *, now: datetime) -> Profile:
+    """The member's standing: rating band, what is waived against what limit, defaults."""
+    _, resident = await members.resolve(actor_id, member, cipher=deps.cipher, now=now)
+    identity = accounts.identity_of(resident, deps.cipher)
     key = resident.id_number_hash or resident.id.hex
-    rating = await ratings.rating_of(platform, redis, identity, key)
+    rating = await ratings.rating_of(deps.credit, deps.redis, identity, key)
     views = [
         v
         for v in await of_resident(resident.id, limit=500)

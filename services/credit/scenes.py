@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 
 from tortoise.transactions import in_transaction
 
-from models.credit.scenes import CreditScene, CreditSceneMerchant, Rating, SceneKind
+from models.credit.scenes import CreditScene, CreditSceneMerchant
+from models.credit.scenes import Rating as Rating  # the policy's vocabulary, for the handlers
+from models.credit.scenes import SceneKind as SceneKind
 from models.identity.organisations import Organisation
-from services.errors import NotFound
+from services.credit import errors
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,24 +30,44 @@ class Policy:
     active: bool = True
 
 
-def _scene_not_found() -> NotFound:
-    return NotFound("scene_not_found", "找不到该免押场景。", "No such deposit-waiver scene.")
+@dataclass(frozen=True, slots=True)
+class Scene:
+    """A scene as the credit office sees it: its policy and the merchants bound to it."""
+
+    code: str
+    policy: Policy
+    merchants: list[str]  # organisation codes, sorted
 
 
-async def put(code: str, policy: Policy) -> CreditScene:
+def _scene(row: CreditScene) -> Scene:
+    policy = Policy(**{f.name: getattr(row, f.name) for f in fields(Policy)})
+    return Scene(row.code, policy, sorted(m.organisation.code for m in row.merchants))
+
+
+async def merchant_of(code: str | None) -> Organisation:
+    """The merchant a member of staff works for (their session's organisation)."""
+    found = await Organisation.get_or_none(code=code) if code else None
+    if found is None:
+        raise errors.no_merchant()
+    return found
+
+
+async def put(code: str, policy: Policy) -> Scene:
     """Create the scene or replace its policy (waivers already granted keep their terms)."""
     scene, _ = await CreditScene.update_or_create(code=code, defaults=asdict(policy))
-    return scene
+    await scene.fetch_related("merchants__organisation")
+    return _scene(scene)
 
 
-async def list_scenes() -> list[CreditScene]:
-    return await CreditScene.all().order_by("code").prefetch_related("merchants__organisation")
+async def list_scenes() -> list[Scene]:
+    rows = await CreditScene.all().order_by("code").prefetch_related("merchants__organisation")
+    return [_scene(row) for row in rows]
 
 
 async def get(code: str) -> CreditScene:
     scene = await CreditScene.get_or_none(code=code)
     if scene is None:
-        raise _scene_not_found()
+        raise errors.scene_not_found()
     return scene
 
 
@@ -54,7 +76,7 @@ async def bind(code: str, organisation_code: str) -> None:
     scene = await get(code)
     organisation = await Organisation.get_or_none(code=organisation_code)
     if organisation is None:
-        raise NotFound("organisation_not_found", "找不到该机构。", "No such organisation.")
+        raise errors.organisation_not_found()
     async with in_transaction():
         await CreditSceneMerchant.get_or_create(scene=scene, organisation=organisation)
 
@@ -67,14 +89,15 @@ async def unbind(code: str, organisation_code: str) -> None:
         await CreditSceneMerchant.filter(scene=scene, organisation=organisation).delete()
 
 
-async def of_merchant(merchant: Organisation) -> list[CreditScene]:
-    """The active scenes this merchant may waive deposits in."""
-    return await CreditScene.filter(merchants__organisation=merchant, active=True).order_by("code")
+async def of_merchant(merchant_code: str | None) -> list[CreditScene]:
+    """The active scenes the staff's merchant may waive deposits in."""
+    found = await merchant_of(merchant_code)
+    return await CreditScene.filter(merchants__organisation=found, active=True).order_by("code")
 
 
 async def bound_scene(merchant: Organisation, code: str) -> CreditScene:
     """The scene, if active and bound to this merchant; otherwise not found."""
     scene = await CreditScene.get_or_none(code=code, active=True, merchants__organisation=merchant)
     if scene is None:
-        raise _scene_not_found()
+        raise errors.scene_not_found()
     return scene

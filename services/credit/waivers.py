@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
 
 from tortoise.transactions import in_transaction
@@ -17,19 +18,25 @@ from models.credit.waivers import (
     WaiverStatus,
 )
 from models.identity.organisations import Organisation
-from services.credit import care, defaults, events
-from services.errors import Conflict, NotFound
+from models.identity.residents import Resident
+from services.credit import care, defaults, errors, events, members
+from services.privacy import FieldCipher
 
 
-def _not_found() -> NotFound:
-    return NotFound("waiver_not_found", "找不到该免押记录。", "No such waiver.")
+@dataclass(frozen=True, slots=True)
+class Held:
+    """A waiver a resident asks about: theirs, or a family member's they act for."""
+
+    actor: Resident  # who asks (and pays)
+    holder: Resident  # whose credit the waiver rests on
+    waiver: CreditWaiver
 
 
 async def of_merchant(merchant: Organisation, waiver_id: uuid.UUID) -> CreditWaiver:
     """A waiver this merchant granted; anyone else's is simply not found."""
     waiver = await CreditWaiver.get_or_none(id=waiver_id, merchant=merchant)
     if waiver is None:
-        raise _not_found()
+        raise errors.waiver_not_found()
     return waiver
 
 
@@ -37,8 +44,16 @@ async def of_resident(resident_id: uuid.UUID, waiver_id: uuid.UUID) -> CreditWai
     """A waiver the resident holds; anyone else's is simply not found."""
     waiver = await CreditWaiver.get_or_none(id=waiver_id, account__resident_id=resident_id)
     if waiver is None:
-        raise _not_found()
+        raise errors.waiver_not_found()
     return waiver
+
+
+async def of_member(
+    actor_id: uuid.UUID, member: str, waiver_id: uuid.UUID, *, cipher: FieldCipher, now: datetime
+) -> Held:
+    """The waiver ``member`` ("self" or a credit-scope delegation id) holds, and who asks."""
+    actor, holder = await members.resolve(actor_id, member, cipher=cipher, now=now)
+    return Held(actor, holder, await of_resident(holder.id, waiver_id))
 
 
 async def release(waiver: CreditWaiver, *, staff_id: uuid.UUID, now: datetime) -> None:
@@ -47,17 +62,9 @@ async def release(waiver: CreditWaiver, *, staff_id: uuid.UUID, now: datetime) -
         if not await CreditWaiver.filter(id=waiver.id, status=WaiverStatus.ACTIVE).update(
             status=WaiverStatus.CLOSED, closed_at=now
         ):
-            raise Conflict(
-                "waiver_not_active",
-                "该免押记录已结束或已登记违约。",
-                "This waiver is closed or in default.",
-            )
+            raise errors.waiver_not_active()
         if await CareBill.exists(waiver_id=waiver.id, status=BillStatus.DUE):
-            raise Conflict(
-                "bill_unpaid",
-                "账单尚未支付，不能结束免押。",
-                "The bill is unpaid; record its payment instead.",
-            )
+            raise errors.bill_unpaid()
         await events.record(waiver, EventKind.RELEASED, at=now, actor=staff_id)
 
 
@@ -70,4 +77,4 @@ async def paid_at_counter(waiver: CreditWaiver, *, staff_id: uuid.UUID, now: dat
                 return
     elif await care.paid(waiver, actor=staff_id, now=now):
         return
-    raise Conflict("nothing_owed", "该记录没有待支付的金额。", "Nothing is owed on this waiver.")
+    raise errors.nothing_owed()

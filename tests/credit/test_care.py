@@ -7,7 +7,6 @@ from typing import Any
 
 from aiohttp.test_utils import TestClient
 
-from models.identity.organisations import Organisation
 from palm import keys
 from services.credit import desk
 from tests.credit.support import days_pass, headers, messages_to, waived
@@ -59,17 +58,12 @@ async def test_admission_opens_a_bill_paid_after_discharge(client: TestClient) -
 async def test_an_unpaid_bill_becomes_overdue_and_can_be_defaulted(client: TestClient) -> None:
     waiver_id, cashier, _ = await _admitted(client)
     await _bill(client, cashier, waiver_id, 120_000)  # more than the deposit waived
-    hospital, cipher = (
-        await Organisation.get(code="weihai-municipal-hospital"),
-        client.app[keys.DEPS].cipher,
-    )
+    hospital, deps = "weihai-municipal-hospital", client.app[keys.DEPS]
     later = datetime.now(UTC) + timedelta(days=11)  # past the ten interest-free days
     overdue = desk.DeskFilter("overdue")
-    found, _ = await desk.page(hospital, overdue, cipher=cipher, now=later, cursor=None, limit=9)
+    found, _ = await desk.page(deps, hospital, overdue, now=later, cursor=None, limit=9)
     assert [str(v.waiver.id) for v in found] == [waiver_id]
-    found, _ = await desk.page(
-        hospital, overdue, cipher=cipher, now=datetime.now(UTC), cursor=None, limit=9
-    )
+    found, _ = await desk.page(deps, hospital, overdue, now=datetime.now(UTC), cursor=None, limit=9)
     assert not found
     resp = await client.post(
         f"/api/v1/merchant/credit/waivers/{waiver_id}/default",

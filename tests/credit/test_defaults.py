@@ -206,3 +206,25 @@ async def test_the_cron_job_is_in_the_job_table() -> None:
     assert job.run is reports.report_due_defaults
     assert TABLE.handler("credit.report") is reports.send_report
     assert TABLE.handler("credit.repair") is reports.send_repair
+
+
+async def test_a_dispute_needs_a_default_and_is_decided_once(client: TestClient) -> None:
+    librarian, resident = await headers(client, "librarian"), await headers(client, "resident")
+    clean = await waived(client, librarian, resident)
+    resp = await client.post(
+        f"/api/v1/credit/waivers/{clean}/dispute", json={"reason": "x"}, headers=resident
+    )
+    await problem(resp, 404, "default_not_found")
+    waiver_id, _, _ = await _defaulted(client)
+    path = f"/api/v1/credit/waivers/{waiver_id}/dispute"
+    assert (await client.post(path, json={"reason": "书已归还"}, headers=resident)).status == 201
+    decided = await _decide(client, upheld=False)
+    officer = await headers(client, "officer")
+    listed = await client.get("/api/v1/admin/credit/disputes?status=all", headers=officer)
+    assert (await listed.json())["items"] == [decided]  # the decision answers the list's shape
+    again = {"upheld": True, "note": "再议"}
+    decision = f"/api/v1/admin/credit/disputes/{decided['id']}/decision"
+    resp = await client.post(decision, json=again, headers=officer)
+    await problem(resp, 409, "dispute_decided")
+    unknown = "/api/v1/admin/credit/disputes/00000000-0000-0000-0000-000000000000/decision"
+    await problem(await client.post(unknown, json=again, headers=officer), 404, "dispute_not_found")

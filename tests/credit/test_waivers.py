@@ -5,10 +5,12 @@ from __future__ import annotations
 from aiohttp.test_utils import TestClient
 
 from models.credit.waivers import CreditWaiver
+from models.identity.residents import Grant, Role
 from tests.credit.support import (
     code,
     grant,
     headers,
+    resident_of,
     set_debtor,
     set_rating,
     waived,
@@ -150,3 +152,13 @@ async def test_bad_grant_bodies_are_validation_errors(client: TestClient) -> Non
     ):
         resp = await client.post("/api/v1/merchant/credit/waivers", json=body, headers=librarian)
         await problem(resp, 422, "validation_failed")
+
+
+async def test_staff_not_bound_to_a_merchant_are_refused(client: TestClient) -> None:
+    staff = await resident_of(client, "librarian")
+    await Grant.filter(resident=staff, role=Role.MERCHANT_STAFF).update(organisation_id=None)
+    librarian, resident = await headers(client, "librarian"), await headers(client, "resident")
+    scenes = await client.get("/api/v1/merchant/credit/scenes", headers=librarian)
+    await problem(scenes, 403, "no_merchant")
+    await problem(await grant(client, librarian, resident), 403, "no_merchant")
+    assert not await CreditWaiver.exists()
