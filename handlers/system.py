@@ -14,6 +14,7 @@ from palm import keys, openapi, problems
 from palm.api import Api, ApiModel
 from palm.metrics import render_response, token_matches
 from palm.storage import database_ready
+from services import errors as shared
 
 api = Api("system")
 log = logging.getLogger("palm.system")
@@ -67,7 +68,7 @@ async def metrics(request: web.Request) -> web.Response:
     """
     token = request.app[keys.SETTINGS].metrics_token
     if token is None:
-        raise problems.not_found()
+        raise shared.not_found()
     if not token_matches(token, request.headers.get("Authorization", "")):
         raise problems.metrics_token_required()
     return render_response(request.app[keys.METRICS])
@@ -93,7 +94,7 @@ async def docs_asset(request: web.Request) -> web.StreamResponse:
     if name == "init.js":
         return web.Response(text=_DOCS_INIT, content_type="text/javascript")
     if name not in _DOCS_ASSETS:
-        raise problems.not_found()
+        raise shared.not_found()
     path = swagger_ui_bundle.swagger_ui_path / name
     return web.FileResponse(path, headers={"Content-Type": _DOCS_ASSETS[name]})
 

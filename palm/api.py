@@ -19,11 +19,11 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from palm import keys
 from palm.problems import UnsupportedMediaType
+from services import errors as shared
 from services import jobs, ratelimit
 from services.errors import (
     FieldError,
     InvalidInput,
-    NotFound,
     PermissionDenied,
     ValidationFailed,
 )
@@ -120,7 +120,7 @@ def path_uuid(request: web.Request, name: str = "id") -> uuid.UUID:
     try:
         return uuid.UUID(request.match_info[name])
     except ValueError:
-        raise NotFound("not_found", "找不到请求的资源。", "No such resource.") from None
+        raise shared.not_found() from None
 
 
 _CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")

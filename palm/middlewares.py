@@ -19,6 +19,7 @@ from codes.errors import CodeRejected
 from integrations.base import PlatformUnavailable
 from palm import keys, language, problems
 from palm.logs import request_id_var
+from services import errors as shared
 from services.codes.errors import code_rejected
 from services.errors import DomainError
 
@@ -130,7 +131,7 @@ def storage_outage(exc: BaseException) -> str | None:
 
 def _from_http(exc: web.HTTPException, request: web.Request) -> DomainError:
     if exc.status == 404:
-        return problems.not_found()
+        return shared.not_found()
     if exc.status == 405:
         return problems.method_not_allowed(request.method)
     if exc.status == 413:

@@ -15,7 +15,6 @@ from models.identity.residents import Language
 from services.errors import (
     DomainError,
     FieldError,
-    NotFound,
     Unauthenticated,
     UpstreamUnavailable,
 )
@@ -100,10 +99,6 @@ def problem_response(
 
 
 # Errors raised by the framework or storage, with our code and messages.
-def not_found() -> DomainError:
-    return NotFound("not_found", "找不到请求的资源。", "No such resource.")
-
-
 def method_not_allowed(method: str) -> DomainError:
     return MethodNotAllowed(
         "method_not_allowed", "不支持此请求方法。", f"Method {method} is not allowed here."

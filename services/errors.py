@@ -154,3 +154,13 @@ def notification_not_found() -> DomainError:
 def not_found(message_en: str = "No such resource.") -> NotFound:
     """404 ``not_found``: nothing answers at this address (an unknown path, month or id)."""
     return NotFound("not_found", "找不到请求的资源。", message_en)
+
+
+def codes_unavailable(kind_zh: str, kind_en: str) -> DomainError:
+    """No issuer key yet (a set-up gap, not the resident's mistake): 503, try again later."""
+    return UpstreamUnavailable(
+        "codes_unavailable",
+        f"暂时无法生成{kind_zh}，请稍后再试。",
+        f"{kind_en} cannot be issued right now; please try again later.",
+        retry_after=60,
+    )

@@ -36,9 +36,6 @@ class Page(Generic[M]):
     next_cursor: str | None
 
 
-bad_cursor = errors.invalid_cursor  # the name the lists' own cursor checks know it by
-
-
 def _plain(value: Any) -> Any:
     if isinstance(value, datetime | date):
         return ["t", value.isoformat()]
@@ -66,12 +63,12 @@ def decode_cursor(cursor: str) -> tuple[Any, Any]:
         order_value, pk = json.loads(raw)
         order_value, pk = _typed(order_value), _typed(pk)
     except (binascii.Error, ValueError, TypeError, UnicodeDecodeError):
-        raise bad_cursor() from None
+        raise errors.invalid_cursor() from None
     for part in (order_value, pk):
         if isinstance(part, int) and not -(2**63) <= part < 2**63:
-            raise bad_cursor()
+            raise errors.invalid_cursor()
         if not isinstance(part, int | str | datetime | uuid.UUID) or isinstance(part, bool):
-            raise bad_cursor()
+            raise errors.invalid_cursor()
     return order_value, pk
 
 
@@ -89,14 +86,14 @@ async def page(
     if cursor is not None:
         value, last = decode_cursor(cursor)
         if not (_fits(query.model, order, value) and _fits(query.model, pk, last)):
-            raise bad_cursor()  # a cursor made for another list: the database would refuse it
+            raise errors.invalid_cursor()  # a cursor made for another list: the database would refuse it
         after = "lt" if newest_first else "gt"
         try:
             query = query.filter(
                 Q(**{f"{order}__{after}": value}) | Q(**{order: value, f"{pk}__{after}": last})
             )
         except (ValueError, TypeError):  # a cursor made for another list
-            raise bad_cursor() from None
+            raise errors.invalid_cursor() from None
     sign = "-" if newest_first else ""
     rows = await query.order_by(f"{sign}{order}", f"{sign}{pk}").limit(limit + 1)
     if len(rows) <= limit:

@@ -8,7 +8,7 @@ from aiohttp import web
 from pydantic import Field
 
 from palm.api import Api, ApiModel
-from palm.problems import not_found
+from services import errors as shared
 from services.credit import scenes
 from services.credit.scenes import Rating, SceneKind
 
@@ -48,7 +48,7 @@ class SceneList(ApiModel):
 def _code(request: web.Request, name: str) -> str:
     code = request.match_info[name]
     if not _CODE.fullmatch(code):
-        raise not_found()
+        raise shared.not_found()
     return code
 
 

@@ -15,9 +15,10 @@ from codes.online import IssuedCode, issue_online
 from integrations.credit.models import CreditIdentity
 from models.credit.scenes import CreditAccount
 from models.identity.residents import Resident, ResidentStatus
+from services import errors as shared
 from services.codes.claims import verify_online
 from services.codes.snapshot import CodeKeys
-from services.credit import errors, members
+from services.credit import members
 from services.deps import Deps
 from services.errors import NotFound, real_name_required
 from services.privacy import FieldCipher
@@ -56,7 +57,7 @@ async def issue_code(deps: Deps, actor_id: uuid.UUID, member: str, *, now: datet
     try:
         issuer = await deps.codes.issuer()
     except NotFound:  # no issuer key yet
-        raise errors.codes_unavailable() from None
+        raise shared.codes_unavailable("信用码", "Credit codes") from None
     subject = Subject.from_uuid(account.id)
     return issue_online(issuer, Purpose.CREDIT, subject, now=int(now.timestamp()))
 

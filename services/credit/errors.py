@@ -6,7 +6,7 @@ does not allow is not an error: it is a ``not_waived`` answer (``grants.REASONS`
 
 from __future__ import annotations
 
-from services.errors import Conflict, InvalidInput, NotFound, PermissionDenied, UpstreamUnavailable
+from services.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 
 
 def no_merchant() -> PermissionDenied:
@@ -29,16 +29,6 @@ def member_no_account() -> PermissionDenied:
         "信用免押以本人信用为准：该家人没有自己的实名账户，请使用您本人的信用码。",
         "Credit waivers rest on the holder's own credit: this family member has no verified "
         "account of their own; use your own credit code.",
-    )
-
-
-def codes_unavailable() -> UpstreamUnavailable:
-    """No issuer key yet: a set-up gap, not the resident's mistake."""
-    return UpstreamUnavailable(
-        "codes_unavailable",
-        "暂时无法生成信用码，请稍后再试。",
-        "Credit codes cannot be issued right now; please try again later.",
-        retry_after=60,
     )
 
 

@@ -21,6 +21,7 @@ from models.identity.organisations import Organisation
 from models.identity.residents import Resident
 from models.medical.access_log import AccessAction, AccessReason
 from models.medical.consents import ConsentStatus, MedicalConsent
+from services import errors as shared
 from services.errors import DomainError, NotFound
 from services.medical import accesslog, cache, errors
 from services.medical.gateway import Env
@@ -42,7 +43,7 @@ async def issue(env: Env, actor: Resident, member: str, kinds: frozenset[str]) -
     try:
         issuer = await env.codes.issuer()
     except NotFound:
-        raise errors.codes_unavailable() from None
+        raise shared.codes_unavailable("授权码", "Consent codes") from None
     now = int(env.now.timestamp())
     consent_id = uuid.uuid4()
     issued = online.issue_online(

@@ -43,15 +43,6 @@ def platform_unavailable(retry_after: int) -> DomainError:
     )
 
 
-def codes_unavailable() -> DomainError:
-    return UpstreamUnavailable(
-        "codes_unavailable",
-        "暂时无法生成授权码，请稍后再试。",
-        "Consent codes cannot be made right now.",
-        retry_after=60,
-    )
-
-
 def consent_not_found() -> DomainError:
     return NotFound("consent_not_found", "找不到该授权码。", "No such consent.")
 

@@ -14,6 +14,7 @@ from tortoise.functions import Count, Sum
 
 from models.transit.cards import SpecialCard
 from models.transit.trips import Tap, TapConflict, TapState, Trip
+from services import errors as shared
 from services import paging
 from services.transit.fares import WEIHAI
 
@@ -39,7 +40,7 @@ async def lines_page(
     if cursor is not None:
         day, after = paging.decode_cursor(cursor)
         if not (isinstance(day, datetime) and isinstance(after, str)):
-            raise paging.bad_cursor()
+            raise shared.invalid_cursor()
         day = day.date()
         query = query.filter(Q(service_date__lt=day) | Q(service_date=day, line__gt=after))
     limit = max(1, min(limit, paging.MAX_LIMIT))
