@@ -86,7 +86,8 @@ async def page(
     if cursor is not None:
         value, last = decode_cursor(cursor)
         if not (_fits(query.model, order, value) and _fits(query.model, pk, last)):
-            raise errors.invalid_cursor()  # a cursor made for another list: the database would refuse it
+            # a cursor made for another list: the database would refuse it
+            raise errors.invalid_cursor()
         after = "lt" if newest_first else "gt"
         try:
             query = query.filter(
