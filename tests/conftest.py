@@ -17,7 +17,6 @@ import pytest
 from aiohttp.test_utils import TestClient
 from redis.asyncio import Redis
 from tortoise.connection import get_connection
-from tortoise.exceptions import OperationalError
 
 from integrations.simworld import PEOPLE
 from palm import keys, storage
@@ -127,7 +126,7 @@ async def _truncate_all() -> None:
             try:
                 await conn.execute_script(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE")
                 break
-            except OperationalError as exc:
+            except Exception as exc:  # asyncpg's DeadlockDetectedError arrives unwrapped
                 if "deadlock" not in str(exc) or attempt == 4:
                     raise
                 await asyncio.sleep(0.1)
