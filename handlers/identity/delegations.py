@@ -60,11 +60,7 @@ def _subject_out(row: Delegation, cipher: FieldCipher) -> DelegationOut:
 
 async def _view(row: Delegation, me: Resident, cipher: FieldCipher) -> DelegationOut:
     """Show the other side's name: the subject to the delegate, the delegate to the subject."""
-    if row.delegate_id == me.id:  # type: ignore[attr-defined]
-        return _subject_out(row, cipher)
-    await row.fetch_related("delegate")
-    name = row.delegate.name_enc
-    return _out(row, cipher.decrypt(name, field="name") if name else "?")
+    return _out(row, await delegations.counterpart_name(row, me, cipher))
 
 
 @api.get("/api/v1/delegations", response=DelegationsOut)

@@ -137,6 +137,15 @@ async def given_by(resident: Resident) -> list[Delegation]:
     )
 
 
+async def counterpart_name(row: Delegation, me: Resident, cipher: FieldCipher) -> str:
+    """The other side's name as ``me`` sees it: the subject to the delegate, else the delegate."""
+    if row.delegate_id == me.id:  # type: ignore[attr-defined]
+        return cipher.decrypt(row.subject_name_enc, field="name")
+    await row.fetch_related("delegate")  # a no-op where given_by prefetched it
+    name = row.delegate.name_enc
+    return cipher.decrypt(name, field="name") if name else "?"
+
+
 async def _find(resident: Resident, delegation_id: uuid.UUID) -> tuple[Delegation, bool]:
     """The delegation if this resident is its delegate or subject; (row, is_subject)."""
     row = await Delegation.get_or_none(id=delegation_id)
