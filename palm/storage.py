@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -24,9 +25,25 @@ def database_url(settings: Settings) -> str:
     url = settings.database_url
     if url.startswith("postgresql://"):
         url = "postgres://" + url.removeprefix("postgresql://")
-    if url.startswith("sqlite://") and not url.startswith("sqlite://:memory:"):
-        Path(url.removeprefix("sqlite://")).parent.mkdir(parents=True, exist_ok=True)
+    if url.startswith("sqlite://"):
+        _sqlite_datetimes_in_utc()
+        if not url.startswith("sqlite://:memory:"):
+            Path(url.removeprefix("sqlite://")).parent.mkdir(parents=True, exist_ok=True)
     return url
+
+
+def _sqlite_datetimes_in_utc() -> None:
+    """SQLite keeps datetimes as text and compares them as text; Tortoise writes each with its
+    own offset, so a China-time day bound (``…00:00+08:00``) missed rows stored in UTC between
+    00:00 and 08:00 China time. Every aware datetime is written in UTC instead. PostgreSQL
+    compares instants and needs nothing."""
+    import sqlite3
+
+    import tortoise.backends.sqlite.executor  # noqa: F401 (registers its adapter: ours replaces it)
+
+    sqlite3.register_adapter(
+        datetime, lambda value: (value.astimezone(UTC) if value.tzinfo else value).isoformat(" ")
+    )
 
 
 def tortoise_config(settings: Settings) -> dict[str, Any]:

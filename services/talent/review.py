@@ -114,24 +114,27 @@ async def decide(
     """Approve (issuing the card of the class the operator found) or reject with a reason."""
     try:
         decided = await _decide(
-            application_id, officer_id=officer_id, approve=approve, talent_class=talent_class,
-            contract_ends_on=contract_ends_on, reason=reason, now=now,
+            application_id, officer_id, Decision(approve, talent_class, contract_ends_on, reason),
+            now,
         )  # fmt: skip
     except IntegrityError:  # the applicant got a card another way at the same moment
         raise errors.card_exists() from None
     return await get(decided)
 
 
+@dataclass(frozen=True, slots=True)
+class Decision:
+    approve: bool
+    talent_class: str | None
+    contract_ends_on: date | None
+    reason: str | None
+
+
 async def _decide(
-    application_id: uuid.UUID,
-    *,
-    officer_id: uuid.UUID,
-    approve: bool,
-    talent_class: str | None,
-    contract_ends_on: date | None,
-    reason: str | None,
-    now: datetime,
+    application_id: uuid.UUID, officer_id: uuid.UUID, decision: Decision, now: datetime
 ) -> uuid.UUID:
+    approve, talent_class, reason = decision.approve, decision.talent_class, decision.reason
+    contract_ends_on = decision.contract_ends_on
     today = local_date(now)
     async with in_transaction():
         application = await TalentApplication.filter(id=application_id).select_for_update().first()

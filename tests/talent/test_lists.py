@@ -161,3 +161,28 @@ async def test_a_cursor_from_another_list_is_refused(
     await problem(resp, 400, "invalid_cursor")
     # the queue is ordered by time with UUIDs like the venue's list: a position, harmlessly
     assert (await client.get(QUEUE, params={"cursor": cursor}, headers=officer)).status == 200
+
+
+@pytest.mark.parametrize(
+    ("at", "day"),
+    [
+        (datetime(2026, 3, 9, 16, 5, tzinfo=UTC), "2026-03-10"),  # 00:05 in Weihai
+        (datetime(2026, 3, 10, 15, 55, tzinfo=UTC), "2026-03-10"),  # 23:55 in Weihai
+    ],
+)
+async def test_a_redemption_counts_on_its_local_day_at_any_hour(
+    client: TestClient,
+    talent: dict[str, str],
+    gatekeeper: dict[str, str],
+    silver_card: dict[str, Any],
+    at: datetime,
+    day: str,
+) -> None:
+    # SQLite compared stored UTC text with "+08:00" day bounds as text: a venue's day view
+    # missed every scan made between midnight and 08:00 (found when CI ran after 16:00 UTC).
+    assert (await redeem(client, gatekeeper, await card_code(client, talent))).status == 201
+    await TalentRedemption.all().update(redeemed_at=at)
+    found = await _json(client, REDEMPTIONS, gatekeeper, day=day)
+    assert (found["total"], len(found["items"])) == (1, 1)
+    for other in ("2026-03-09", "2026-03-11"):
+        assert (await _json(client, REDEMPTIONS, gatekeeper, day=other))["total"] == 0
