@@ -25,6 +25,7 @@ import argparse
 import asyncio
 import contextlib
 import os
+import random
 import re
 import shutil
 import statistics
@@ -123,10 +124,13 @@ async def _start(target: Target, database_url: str, workdir: Path) -> None:
     """``palm simulators`` on consecutive ports, then ``palm serve`` pointed at them."""
     from palm.settings import PLATFORM_APP_IDS
 
-    sim_port = server.free_port()
-    while any(_busy(sim_port + i) for i in range(len(PLATFORM_APP_IDS))):
-        sim_port = server.free_port()
     api_port = server.free_port()
+    count = len(PLATFORM_APP_IDS)
+    # Below the kernel's ephemeral range (32768 and up), where outgoing connections of anything
+    # else on the machine could take one of the consecutive ports before the simulators bind.
+    sim_port = random.randrange(20000, 30000)  # noqa: S311 (not a secret)
+    while any(_busy(sim_port + i) for i in range(count)):
+        sim_port = random.randrange(20000, 30000)  # noqa: S311
     data = workdir / "data"
     env = server.palm_env(database_url, server.REDIS, data, PALM_LOG_LEVEL="INFO")
     env["PALM_PUBLIC_URL"] = f"http://{server.HOST}:{api_port}"
