@@ -128,9 +128,9 @@ async def _start(target: Target, database_url: str, workdir: Path) -> None:
     count = len(PLATFORM_APP_IDS)
     # Below the kernel's ephemeral range (32768 and up), where outgoing connections of anything
     # else on the machine could take one of the consecutive ports before the simulators bind.
-    sim_port = random.randrange(20000, 30000)  # noqa: S311 (not a secret)
+    sim_port = random.randrange(20000, 30000)
     while any(_busy(sim_port + i) for i in range(count)):
-        sim_port = random.randrange(20000, 30000)  # noqa: S311
+        sim_port = random.randrange(20000, 30000)
     data = workdir / "data"
     env = server.palm_env(database_url, server.REDIS, data, PALM_LOG_LEVEL="INFO")
     env["PALM_PUBLIC_URL"] = f"http://{server.HOST}:{api_port}"
