@@ -98,6 +98,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--duration", type=float, default=4.0, help="load: seconds per row")
     parser.add_argument("--workers", type=int, default=1, help="load: palm serve --workers")
     parser.add_argument("--row", action="append", default=[], help="http: rows named like this")
+    parser.add_argument("--compare", metavar="REF", help="pipeline: also serve this git commit")
+    parser.add_argument("--rounds", type=int, default=1, help="pipeline: rounds, median shown")
+    parser.add_argument("--wrk-duration", type=int, default=10, help="pipeline: wrk seconds")
     args = parser.parse_args(argv)
     unknown = set(args.only) - set(modules)
     if unknown:

@@ -44,7 +44,7 @@ def handler_apis() -> list[api.Api]:
 
 def create_app(settings: Settings) -> web.Application:
     app = web.Application(
-        middlewares=[middlewares.observe, middlewares.problem_details],
+        middlewares=[middlewares.observe],
         client_max_size=settings.max_body_bytes,
     )
     app[keys.SETTINGS] = settings

@@ -30,7 +30,12 @@ _REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 
 @web.middleware
 async def observe(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Give each request an id (echoed back), time it, count it and log one line."""
+    """The one middleware: give each request an id (echoed back), turn every failure into
+    application/problem+json (never leaking internals), time it, count it and log one line.
+
+    One layer rather than two (request id outside, problem documents inside): every request
+    pays for each layer aiohttp wraps around the handler.
+    """
     public = request.app[keys.PUBLIC_URL]
     if not public.known:  # the first request tells us the port we really listen on
         public.learn(request)
@@ -41,7 +46,10 @@ async def observe(request: web.Request, handler: Handler) -> web.StreamResponse:
     started = time.perf_counter()
     status = 500
     try:
-        response = await handler(request)
+        try:
+            response = await handler(request)
+        except Exception as exc:
+            response = problem_response(request, exc)
         status = response.status
         response.headers["X-Request-ID"] = request_id
         return response
@@ -50,39 +58,41 @@ async def observe(request: web.Request, handler: Handler) -> web.StreamResponse:
         route = request.match_info.route.resource
         template = route.canonical if route is not None else "unmatched"
         request.app[keys.METRICS].observe_request(template, request.method, status, elapsed)
-        log.info(
-            "%s %s %s %.1fms",
-            request.method,
-            template,
-            status,
-            elapsed * 1000,
-            extra={"status": status, "duration_ms": round(elapsed * 1000, 2)},
-        )
+        if log.isEnabledFor(logging.INFO):
+            ms = elapsed * 1000
+            log.info(
+                "%s %s %s %.1fms",
+                request.method,
+                template,
+                status,
+                ms,
+                extra={"status": status, "duration_ms": round(ms, 2)},
+            )
         request_id_var.reset(token)
 
 
-@web.middleware
-async def problem_details(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Turn every failure into application/problem+json; never leak internals."""
+def problem_response(request: web.Request, exc: Exception) -> web.StreamResponse:
+    """The problem document answering ``exc``; a redirect (HTTPException < 400) is re-raised."""
     allow = None
-    try:
-        return await handler(request)
-    except DomainError as exc:
+    if isinstance(exc, DomainError):
         error = exc
-    except CodeRejected as exc:  # the code engine is a library: its refusals are mapped here
+    elif isinstance(exc, CodeRejected):  # the code engine is a library: its refusals map here
         error = code_rejected(exc)
-    except web.HTTPException as exc:
+    elif isinstance(exc, web.HTTPException):
         if exc.status < 400:
-            raise
+            raise exc
         error = _from_http(exc, request)
         allow = exc.headers.get("Allow")
-    except PlatformUnavailable as exc:
+    elif isinstance(exc, PlatformUnavailable):
         log.warning("platform unavailable: %s", exc)
         error = problems.platform_unavailable(exc.platform)
-    except Exception as exc:
+    else:
         store = storage_outage(exc)
         if store is None:
-            log.exception("unhandled error in %s %s", request.method, request.path)
+            log.error(
+                "unhandled error in %s %s", request.method, request.path,
+                exc_info=(type(exc), exc, exc.__traceback__),
+            )  # fmt: skip
             error = problems.internal_error()
         else:
             log.error("%s unavailable: %s", store, type(exc).__name__)
