@@ -20,14 +20,13 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from palm import keys
 from palm.problems import UnsupportedMediaType
 from services import errors as shared
-from services import jobs, ratelimit
+from services import jobs
 from services.errors import (
     FieldError,
     InvalidInput,
     PermissionDenied,
     ValidationFailed,
 )
-from services.identity import auth as auth_service
 from services.identity import devices
 
 log = logging.getLogger("palm.api")
@@ -179,14 +178,9 @@ def _endpoint(op: Operation) -> Callable[[web.Request], Awaitable[web.StreamResp
 
 async def _authorise(request: web.Request, op: Operation) -> None:
     """Authenticate by the operation's scheme, check roles, and count the request."""
-    redis, limits = request.app[keys.DEPS].redis, request.app[keys.SETTINGS].rate_limits
+    deps, limits = request.app[keys.DEPS], request.app[keys.SETTINGS].rate_limits
     if op.auth == "session":
-        principal = await auth_service.authenticate(
-            redis,
-            request.headers.get("Authorization", ""),
-            request.app[keys.SETTINGS].session_ttl_seconds,
-            limits.resident if op.limited else None,
-        )
+        principal = await deps.sessions.authenticate(request.headers.get("Authorization", ""))
         if op.roles and not (op.roles & principal.roles):
             raise PermissionDenied(
                 "forbidden_role",
@@ -198,16 +192,16 @@ async def _authorise(request: web.Request, op: Operation) -> None:
     elif op.auth == "device":
         body = await request.read() if request.can_read_body else b""
         device = await devices.authenticate(
-            redis, request.headers, request.method, request.path_qs, body
+            deps.redis, request.headers, request.method, request.path_qs, body
         )
         request[keys.DEVICE] = device
         scope, ident = "device", device.code
     else:
         scope, ident = "ip", request.remote or "unknown"
-    if op.limited and scope != "resident":  # a resident was counted with the session look-up
-        await ratelimit.check(redis, scope, ident, getattr(limits, scope))
+    if op.limited:
+        await deps.limiter.hit(scope, ident, getattr(limits, scope))
     if op.rate is not None:
-        await ratelimit.check(redis, op.rate, ident, getattr(limits, op.rate))
+        await deps.limiter.hit(op.rate, ident, getattr(limits, op.rate))
 
 
 async def _read_body(request: web.Request, model: type[BaseModel]) -> BaseModel:

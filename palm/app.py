@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import importlib
 import pkgutil
 from collections.abc import AsyncIterator
@@ -27,8 +29,10 @@ from palm.settings import Settings
 from services import demo
 from services.codes.snapshot import KeyCache
 from services.deps import Deps
+from services.identity.sessions import Sessions
 from services.identity.wechat_token import AccessTokenHolder
 from services.privacy import FieldCipher
+from services.ratelimit import Limiter
 
 
 def handler_apis() -> list[api.Api]:
@@ -103,8 +107,12 @@ async def _deps_ctx(app: web.Application) -> AsyncIterator[None]:
     redis = storage.open_redis(settings)
     cipher = FieldCipher(settings.secret_keys)
     wechat = WeChatClient(session, platforms["wechat"], metrics)
+    sessions = Sessions(redis, settings.session_ttl_seconds)
+    limiter = Limiter(redis)
     app[keys.DEPS] = Deps(
         redis=redis,
+        sessions=sessions,
+        limiter=limiter,
         cipher=cipher,
         wechat=wechat,
         wechat_tokens=AccessTokenHolder(redis, wechat),
@@ -120,9 +128,14 @@ async def _deps_ctx(app: web.Application) -> AsyncIterator[None]:
         settings=settings,
         base_url=app[keys.PUBLIC_URL],
     )
+    listening = asyncio.get_running_loop().create_task(sessions.listen(), name="palm-sessions")
     try:
         yield
     finally:
+        listening.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await listening
+        await limiter.close()
         await redis.aclose()
 
 

@@ -158,12 +158,14 @@ async def _storage(settings: Settings) -> AsyncIterator[Redis]:
 def _grant(settings: Settings, args: argparse.Namespace) -> int:
     from services.errors import DomainError
     from services.identity import grants
+    from services.identity.sessions import Sessions
 
     async def run() -> int:
         async with _storage(settings) as redis:
             try:
+                sessions = Sessions(redis, settings.session_ttl_seconds)
                 row = await grants.grant(
-                    redis, uuid.UUID(args.resident), Role(args.role), args.organisation,
+                    sessions, uuid.UUID(args.resident), Role(args.role), args.organisation,
                     frozenset(filter(None, args.scopes.split(","))),
                 )  # fmt: skip
             except DomainError as exc:

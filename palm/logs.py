@@ -7,8 +7,10 @@ import json
 import logging
 import re
 import sys
+import threading
 import time
-from typing import Any
+import weakref
+from typing import Any, TextIO
 
 from services.privacy import mask_text
 
@@ -90,13 +92,81 @@ class TextFormatter(logging.Formatter):
         return _mask(f"{line}\n{record.exc_text}" if record.exc_text else line)
 
 
-def configure_logging(level: str = "INFO", json_lines: bool = True) -> None:
-    """Install one stderr handler on the root logger (idempotent)."""
+class BufferedStreamHandler(logging.StreamHandler[TextIO]):
+    """Lines gathered and written together: at most ``flush_seconds`` after the first of them,
+    at once when 64 KiB are waiting, and at once for a warning or worse (with everything before
+    it, so the order holds). One write per request costs a server about a tenth of its time;
+    nginx's ``access_log … buffer= flush=`` makes the same trade. What a killed process (SIGKILL)
+    had not yet written is lost; an orderly stop (``logging.shutdown`` at exit) writes it.
+    """
+
+    _LIMIT = 64 * 1024
+
+    def __init__(self, stream: TextIO, flush_seconds: float) -> None:
+        super().__init__(stream)
+        self._lines: list[str] = []
+        self._size = 0
+        self._wake = threading.Event()
+        ref = weakref.ref(self)
+        self._flusher = threading.Thread(
+            target=_flush_every, args=(ref, self._wake, flush_seconds), name="palm-log-flush",
+            daemon=True,
+        )  # fmt: skip
+        self._flusher.start()
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            line = self.format(record) + self.terminator
+        except Exception:
+            self.handleError(record)
+            return
+        self._lines.append(line)  # emit runs under the handler's lock (Handler.handle)
+        self._size += len(line)
+        if record.levelno >= logging.WARNING or self._size >= self._LIMIT:
+            self.flush()
+
+    def flush(self) -> None:
+        with self.lock:  # type: ignore[union-attr]  # created by Handler.__init__
+            if self._lines:
+                text, self._lines, self._size = "".join(self._lines), [], 0
+                try:
+                    self.stream.write(text)
+                except Exception:  # a closed or full stream must not take the server down
+                    return
+            super().flush()
+
+    def close(self) -> None:
+        self.flush()
+        self._wake.set()
+        super().close()
+
+
+def _flush_every(
+    ref: weakref.ReferenceType[BufferedStreamHandler], stop: threading.Event, seconds: float
+) -> None:
+    while not stop.wait(seconds):
+        handler = ref()
+        if handler is None:
+            return
+        handler.flush()
+        del handler
+
+
+def configure_logging(
+    level: str = "INFO", json_lines: bool = True, flush_seconds: float = 0.0
+) -> None:
+    """Install one stderr handler on the root logger (idempotent); with ``flush_seconds``,
+    lines are buffered up to that long (``BufferedStreamHandler``)."""
     root = logging.getLogger()
-    for handler in list(root.handlers):
-        if getattr(handler, "_palm", False):
-            root.removeHandler(handler)
-    handler = logging.StreamHandler(sys.stderr)
+    for old in list(root.handlers):
+        if getattr(old, "_palm", False):
+            root.removeHandler(old)
+            old.close()
+    handler: logging.Handler = (
+        BufferedStreamHandler(sys.stderr, flush_seconds)
+        if flush_seconds > 0
+        else logging.StreamHandler(sys.stderr)
+    )
     handler._palm = True  # type: ignore[attr-defined]
     handler.addFilter(MaskingFilter())
     handler.setFormatter(JsonFormatter() if json_lines else TextFormatter())

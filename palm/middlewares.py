@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import itertools
 import logging
+import os
 import re
+import secrets
 import sqlite3
 import time
-import uuid
 
 import asyncpg  # type: ignore[import-untyped]
 from aiohttp import web
@@ -28,6 +30,26 @@ log = logging.getLogger("palm.http")
 _REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 
 
+class _RequestIds:
+    """Request ids unique across processes and restarts without a system call each: 64 random
+    bits drawn once per process, then a counter (uuid4 reads os.urandom for every request). A
+    forked child draws its own prefix, so workers never share one."""
+
+    def __init__(self) -> None:
+        self._reset()
+        os.register_at_fork(after_in_child=self._reset)
+
+    def _reset(self) -> None:
+        self._prefix = secrets.token_hex(8)
+        self._counter = itertools.count(1)
+
+    def next(self) -> str:
+        return f"{self._prefix}{next(self._counter):08x}"
+
+
+new_request_id = _RequestIds().next
+
+
 @web.middleware
 async def observe(request: web.Request, handler: Handler) -> web.StreamResponse:
     """The one middleware: give each request an id (echoed back), turn every failure into
@@ -40,7 +62,7 @@ async def observe(request: web.Request, handler: Handler) -> web.StreamResponse:
     if not public.known:  # the first request tells us the port we really listen on
         public.learn(request)
     incoming = request.headers.get("X-Request-ID", "")
-    request_id = incoming if _REQUEST_ID_RE.match(incoming) else uuid.uuid4().hex
+    request_id = incoming if _REQUEST_ID_RE.match(incoming) else new_request_id()
     request[keys.REQUEST_ID] = request_id
     token = request_id_var.set(request_id)
     started = time.perf_counter()

@@ -177,6 +177,9 @@ class _AppVariables(_Variables):
     PALM_LOG_FORMAT: Annotated[
         Literal["json", "text"], BeforeValidator(_lower), Field(description="json or text")
     ] = "json"
+    PALM_LOG_FLUSH_MS: Annotated[
+        int, Field(ge=0, le=10_000, description="milliseconds, 0 to 10000 (0: every line at once)")
+    ] = 200
     PALM_PUBLIC_URL: Annotated[
         str | None,
         AfterValidator(_http_url),
@@ -351,6 +354,7 @@ class Settings:
     seed_demo: bool = False
     log_level: str = "INFO"
     log_json: bool = True
+    log_flush_seconds: float = 0.2  # palm serve buffers log lines up to this long (0: none)
     # Where platforms call us back (WeChat Pay's notify_url, 12345 pushes); None: where we listen.
     public_url: str | None = None
     metrics_port: int | None = None  # a listener of its own for /metrics; None: none
@@ -410,6 +414,7 @@ class Settings:
             seed_demo=_on(app.PALM_SEED_DEMO, dev),
             log_level=app.PALM_LOG_LEVEL,
             log_json=app.PALM_LOG_FORMAT == "json",
+            log_flush_seconds=app.PALM_LOG_FLUSH_MS / 1000,
             public_url=app.PALM_PUBLIC_URL,
             metrics_port=app.PALM_METRICS_PORT,
             metrics_host=app.PALM_METRICS_HOST,

@@ -18,9 +18,11 @@ from integrations.talent.client import TalentClient
 from integrations.wechat.client import WeChatClient
 from integrations.wechatpay.client import WeChatPayClient
 from services.codes.snapshot import KeyCache
+from services.identity.sessions import Sessions
 from services.identity.wechat_token import AccessTokenHolder
 from services.medical.config import MedicalConfig
 from services.privacy import FieldCipher
+from services.ratelimit import Limiter
 
 
 class ServiceSettings(Protocol):
@@ -44,6 +46,8 @@ class Deps:
     """Shared resources and one client per platform; passed to services and job handlers."""
 
     redis: Redis
+    sessions: Sessions  # sessions in Redis and this process's copy of them
+    limiter: Limiter  # rate-limit counts, sent to Redis in batches
     cipher: FieldCipher
     wechat: WeChatClient
     wechat_tokens: AccessTokenHolder

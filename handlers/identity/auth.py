@@ -30,20 +30,20 @@ async def login(request: web.Request, body: LoginIn) -> LoginOut:
     """Sign in with the code from wx.login(); creates the resident on first login."""
     app = request.app
     resident = await auth.login_with_wechat(app[keys.DEPS].wechat, app[keys.DEPS].cipher, body.code)
-    ttl = app[keys.SETTINGS].session_ttl_seconds
-    token, principal = await auth.create_session(
-        app[keys.DEPS].redis, resident.id, ttl, resident.language
+    sessions = app[keys.DEPS].sessions
+    token, principal = await sessions.create(resident.id, resident.language)
+    return LoginOut(
+        token=token, expires_in=sessions.ttl, profile=profile_of(request, resident, principal)
     )
-    return LoginOut(token=token, expires_in=ttl, profile=profile_of(request, resident, principal))
 
 
 @api.post("/api/v1/auth/logout", status=204)
 async def logout(request: web.Request) -> None:
     """End this session; its token stops working at once."""
-    await auth.end_session(request.app[keys.DEPS].redis, request[keys.PRINCIPAL])
+    await request.app[keys.DEPS].sessions.end(request[keys.PRINCIPAL])
 
 
 @api.post("/api/v1/auth/logout-all", status=204)
 async def logout_all(request: web.Request) -> None:
     """End every session of this resident, on every device."""
-    await auth.end_all_sessions(request.app[keys.DEPS].redis, request[keys.PRINCIPAL].resident_id)
+    await request.app[keys.DEPS].sessions.end_all(request[keys.PRINCIPAL].resident_id)

@@ -75,7 +75,7 @@ async def list_grants(request: web.Request, query: GrantQuery) -> GrantList:
 async def create_grant(request: web.Request, body: GrantIn) -> GrantOut:
     """Give a resident a staff role at an organisation; their sessions end to pick it up."""
     row = await grants.grant(
-        request.app[keys.DEPS].redis, body.resident_id, body.role, body.organisation,
+        request.app[keys.DEPS].sessions, body.resident_id, body.role, body.organisation,
         frozenset(body.scopes),
     )  # fmt: skip
     return _out(row, body.organisation)
@@ -87,4 +87,4 @@ async def delete_grant(request: web.Request) -> None:
     raw = request.match_info["id"]
     if not (raw.isascii() and raw.isdigit() and len(raw) <= 18):  # a bigint, nothing else
         raise errors.grant_not_found()
-    await grants.revoke(request.app[keys.DEPS].redis, int(raw))
+    await grants.revoke(request.app[keys.DEPS].sessions, int(raw))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from datetime import UTC, date, datetime
 
 from aiohttp import web
@@ -34,9 +33,16 @@ class Profile(ApiModel):
 
 
 def profile_of(request: web.Request, resident: Resident, principal: Principal) -> Profile:
-    view = residents.profile_view(resident, request.app[keys.DEPS].cipher)
-    roles = sorted(role for role in principal.roles if ":" not in role)
-    return Profile(**asdict(view), roles=roles)
+    return _profile(residents.profile_view(resident, request.app[keys.DEPS].cipher), principal)
+
+
+def _profile(view: residents.ProfileView, principal: Principal) -> Profile:
+    return Profile(
+        id=view.id, name=view.name, phone=view.phone, verified=view.verified,
+        verified_at=view.verified_at, id_type=view.id_type, birth_date=view.birth_date,
+        language=view.language, services=dict(view.services),
+        roles=sorted(role for role in principal.roles if ":" not in role),
+    )  # fmt: skip
 
 
 class ProfileIn(ApiModel):
@@ -78,14 +84,17 @@ async def _me(request: web.Request) -> Resident:
 @api.get("/api/v1/me", response=Profile)
 async def me(request: web.Request) -> Profile:
     """The signed-in resident's profile, personal fields masked."""
-    return profile_of(request, await _me(request), request[keys.PRINCIPAL])
+    principal, deps = request[keys.PRINCIPAL], request.app[keys.DEPS]
+    return _profile(
+        await residents.profile(deps.sessions, deps.cipher, principal.resident_id), principal
+    )
 
 
 @api.patch("/api/v1/me", body=ProfileIn, response=Profile)
 async def update_me(request: web.Request, body: ProfileIn) -> Profile:
     """Change the profile's settings: the language notifications, the bot and errors use."""
     resident = await residents.set_language(
-        await _me(request), body.language, request.app[keys.DEPS].redis
+        await _me(request), body.language, request.app[keys.DEPS].sessions
     )
     return profile_of(request, resident, request[keys.PRINCIPAL])
 
@@ -106,6 +115,7 @@ async def verify_real_name(request: web.Request, body: RealNameIn) -> Profile:
         cipher=app[keys.DEPS].cipher,
         today=datetime.now(UTC).date(),
     )
+    await app[keys.DEPS].sessions.resident_changed(resident.id)
     return profile_of(request, resident, request[keys.PRINCIPAL])
 
 
@@ -123,10 +133,11 @@ async def bind_phone(request: web.Request, body: PhoneIn) -> Profile:
             resident, body.encrypted_data or "", body.iv or "",
             app_id=app[keys.PLATFORMS]["wechat"].app_id, cipher=app[keys.DEPS].cipher,
         )  # fmt: skip
+    await app[keys.DEPS].sessions.resident_changed(resident.id)
     return profile_of(request, resident, request[keys.PRINCIPAL])
 
 
 @api.delete("/api/v1/me", status=204)
 async def close_account(request: web.Request) -> None:
     """Close the account: personal data is erased and every session ends."""
-    await residents.close(await _me(request), request.app[keys.DEPS].redis)
+    await residents.close(await _me(request), request.app[keys.DEPS].sessions)

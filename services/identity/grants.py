@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import uuid
 
-from redis.asyncio import Redis
 from tortoise.exceptions import IntegrityError
 
 from models.identity.organisations import Organisation, OrganisationKind
 from models.identity.residents import Grant, Resident, ResidentStatus, Role
 from services import errors as shared
 from services import paging
-from services.identity import auth, errors
+from services.identity import errors
+from services.identity.sessions import Sessions
 
 OPERATOR_SCOPES = frozenset({"grants", "talent", "transit", "credit", "health"})
 _ORG_KIND = {
@@ -22,7 +22,11 @@ _ORG_KIND = {
 
 
 async def grant(
-    redis: Redis, resident_id: uuid.UUID, role: Role, organisation: str, scopes: frozenset[str]
+    sessions: Sessions,
+    resident_id: uuid.UUID,
+    role: Role,
+    organisation: str,
+    scopes: frozenset[str],
 ) -> Grant:
     """Give a resident a staff role; their sessions end so the next login carries it."""
     resident = await Resident.get_or_none(id=resident_id, status=ResidentStatus.ACTIVE)
@@ -42,16 +46,16 @@ async def grant(
         )
     except IntegrityError:
         raise errors.grant_exists() from None
-    await auth.end_all_sessions(redis, resident_id)
+    await sessions.end_all(resident_id)
     return row
 
 
-async def revoke(redis: Redis, grant_id: int) -> None:
+async def revoke(sessions: Sessions, grant_id: int) -> None:
     row = await Grant.get_or_none(id=grant_id)
     if row is None:
         raise errors.grant_not_found()
     await row.delete()
-    await auth.end_all_sessions(redis, row.resident_id)  # type: ignore[attr-defined]
+    await sessions.end_all(row.resident_id)  # type: ignore[attr-defined]
 
 
 async def list_grants(

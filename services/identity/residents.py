@@ -6,12 +6,12 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
-from redis.asyncio import Redis
 from tortoise.transactions import in_transaction
 
 from models.identity.delegations import Delegation
 from models.identity.residents import Grant, Language, Resident, ResidentStatus
-from services.identity import auth, errors
+from services.identity import errors
+from services.identity.sessions import Sessions
 from services.privacy import FieldCipher, mask_name, mask_phone
 from services.talent import cards as talent_cards
 
@@ -38,6 +38,22 @@ async def get_active(resident_id: uuid.UUID) -> Resident:
     return resident
 
 
+async def profile(sessions: Sessions, cipher: FieldCipher, resident_id: uuid.UUID) -> ProfileView:
+    """The active resident's masked profile, from this process's copy when it has one.
+
+    The copy holds masked fields only; every change to the resident reaches it through
+    ``Sessions.resident_changed`` (and it is read again after a while in any case).
+    """
+    key = resident_id.hex
+    found: ProfileView | None = sessions.profiles.get(key)
+    if found is not None:
+        return found
+    epoch = sessions.profiles.begin()
+    view = profile_view(await get_active(resident_id), cipher)
+    sessions.profiles.keep(key, view, key, epoch)
+    return view
+
+
 def profile_view(resident: Resident, cipher: FieldCipher) -> ProfileView:
     """The resident's own fields, masked for display; services open once verified."""
     name = cipher.decrypt(resident.name_enc, field="name") if resident.name_enc else None
@@ -56,11 +72,13 @@ def profile_view(resident: Resident, cipher: FieldCipher) -> ProfileView:
     )
 
 
-async def set_language(resident: Resident, language: Language | None, redis: Redis) -> Resident:
+async def set_language(
+    resident: Resident, language: Language | None, sessions: Sessions
+) -> Resident:
     """Choose the language of notifications, the bot and errors (None: the phone decides)."""
     resident.language = language  # type: ignore[assignment]  # a nullable column
     await resident.save(update_fields=["language", "updated_at"])
-    await auth.set_language(redis, resident.id, language.value if language else None)
+    await sessions.set_language(resident.id, language.value if language else None)
     return resident
 
 
@@ -76,7 +94,7 @@ async def language_of(openid: str) -> Language | None:
     return Language(resident.language) if resident and resident.language else None
 
 
-async def close(resident: Resident, redis: Redis) -> None:
+async def close(resident: Resident, sessions: Sessions) -> None:
     """Close the account: erase personal data no law requires keeping, end every session.
 
     Records other laws require (trips charged, waivers, the medical access log) keep the
@@ -97,4 +115,4 @@ async def close(resident: Resident, redis: Redis) -> None:
         resident.status = ResidentStatus.CLOSED
         await resident.save()
         await talent_cards.close_holder(resident.id, datetime.now(UTC))  # codes revoked too
-    await auth.end_all_sessions(redis, resident.id)
+    await sessions.end_all(resident.id)

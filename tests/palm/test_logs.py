@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import io
 import json
 import logging
+import os
+import time
 
 import pytest
 
-from palm.logs import configure_logging, request_id_var
+from palm.logs import BufferedStreamHandler, configure_logging, request_id_var
+from palm.middlewares import new_request_id
 
 
 def test_json_lines_masked_with_request_id(capsys: pytest.CaptureFixture[str]) -> None:
@@ -41,3 +45,57 @@ def test_exceptions_are_masked_too(capsys: pytest.CaptureFixture[str]) -> None:
     err = capsys.readouterr().err
     assert "37100219900101123X" not in err
     assert "ValueError" in err
+
+
+def _buffered(flush_seconds: float) -> tuple[io.StringIO, logging.Logger, BufferedStreamHandler]:
+    stream = io.StringIO()
+    handler = BufferedStreamHandler(stream, flush_seconds)
+    handler.setFormatter(logging.Formatter("%(levelname)s %(message)s"))
+    logger = logging.getLogger(f"palm.test.buffered.{id(stream)}")
+    logger.propagate = False
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    return stream, logger, handler
+
+
+def test_buffered_lines_are_written_together_within_the_interval() -> None:
+    stream, logger, handler = _buffered(0.05)
+    try:
+        logger.info("one")
+        logger.info("two")
+        assert stream.getvalue() == ""  # not one write per line
+        for _ in range(100):
+            if stream.getvalue():
+                break
+            time.sleep(0.01)
+        assert stream.getvalue() == "INFO one\nINFO two\n"
+    finally:
+        handler.close()
+
+
+def test_a_warning_is_written_at_once_after_what_came_before() -> None:
+    stream, logger, handler = _buffered(60)
+    try:
+        logger.info("request")
+        logger.warning("platform down")
+        assert stream.getvalue() == "INFO request\nWARNING platform down\n"
+        logger.info("later")
+    finally:
+        handler.close()  # an orderly stop writes what is left
+    assert stream.getvalue().endswith("INFO later\n")
+
+
+def test_request_ids_differ_across_processes_and_requests() -> None:
+    first, second = new_request_id(), new_request_id()
+    assert first != second
+    assert len(first) == len(second) == 24
+    reader, writer = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: a worker forked from this process
+        os.write(writer, new_request_id().encode())
+        os._exit(0)
+    os.waitpid(pid, 0)
+    child = os.read(reader, 64).decode()
+    os.close(reader)
+    os.close(writer)
+    assert child[:16] != first[:16]  # the child drew its own prefix

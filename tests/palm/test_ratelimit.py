@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 from aiohttp.test_utils import TestClient
 
+from palm import keys
 from palm.settings import RateLimits, Settings
-from services.ratelimit import Limit
+from services.errors import RateLimited
+from services.ratelimit import Limit, Limiter
 from tests.helpers import bearer, problem
 
 
@@ -33,3 +37,32 @@ async def test_resident_limit(client: TestClient) -> None:
     statuses = [(await client.get("/api/v1/me", headers=bearer(token))).status for _ in range(7)]
     assert statuses[:5] == [200] * 5
     assert statuses[5:] == [429, 429]
+
+
+async def test_processes_share_one_count(client: TestClient) -> None:
+    """Two processes' limiters over one Redis: each judges on the shared total once a window's
+    count nears its limit (a quarter of it), so together they let through exactly the limit."""
+    redis = client.app[keys.DEPS].redis
+    one, two = Limiter(redis), Limiter(redis)
+    limit = Limit(8, 3600)
+    for _ in range(5):
+        await one.hit("resident", "r1", limit)
+    for _ in range(3):
+        await two.hit("resident", "r1", limit)
+    with pytest.raises(RateLimited):
+        await two.hit("resident", "r1", limit)
+    with pytest.raises(RateLimited):
+        await one.hit("resident", "r1", limit)
+    await one.hit("resident", "r2", limit)  # another identity has its own count
+
+
+async def test_counts_below_a_quarter_reach_redis_in_a_batch(client: TestClient) -> None:
+    redis = client.app[keys.DEPS].redis
+    limiter = Limiter(redis, sync_seconds=0.05)
+    for _ in range(3):
+        await limiter.hit("ip", "10.0.0.1", Limit(1000, 60))
+    assert await redis.keys("palm:rl:ip:10.0.0.1:*") == []  # no round trip per request
+    await asyncio.sleep(0.2)
+    (key,) = await redis.keys("palm:rl:ip:10.0.0.1:*")
+    assert int(await redis.get(key)) == 3
+    assert 0 < await redis.ttl(key) <= 61
