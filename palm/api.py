@@ -218,7 +218,9 @@ async def _read_body(request: web.Request, model: type[BaseModel]) -> BaseModel:
         raise InvalidInput(
             "body_required", "请求内容不能为空。", "A JSON request body is required."
         )
-    if b"\x00" in raw or _JSON_NUL.search(raw):
+    # The regex only where an escaped NUL could be: it would otherwise try every position of
+    # the body (a validator's batch of taps is some 360 KB).
+    if b"\x00" in raw or (b"\\u0000" in raw and _JSON_NUL.search(raw)):
         _refuse_nul([("", "\x00")], "body")
     try:
         return model.model_validate_json(raw, strict=True)

@@ -31,6 +31,7 @@ from services.codes.snapshot import KeyCache
 from services.deps import Deps
 from services.identity.sessions import Sessions
 from services.identity.wechat_token import AccessTokenHolder
+from services.localcopy import Changes
 from services.privacy import FieldCipher
 from services.ratelimit import Limiter
 
@@ -107,10 +108,12 @@ async def _deps_ctx(app: web.Application) -> AsyncIterator[None]:
     redis = storage.open_redis(settings)
     cipher = FieldCipher(settings.secret_keys)
     wechat = WeChatClient(session, platforms["wechat"], metrics)
-    sessions = Sessions(redis, settings.session_ttl_seconds)
+    changes = Changes(redis)
+    sessions = Sessions(redis, settings.session_ttl_seconds, changes)
     limiter = Limiter(redis)
     app[keys.DEPS] = Deps(
         redis=redis,
+        changes=changes,
         sessions=sessions,
         limiter=limiter,
         cipher=cipher,
@@ -128,7 +131,7 @@ async def _deps_ctx(app: web.Application) -> AsyncIterator[None]:
         settings=settings,
         base_url=app[keys.PUBLIC_URL],
     )
-    listening = asyncio.get_running_loop().create_task(sessions.listen(), name="palm-sessions")
+    listening = asyncio.get_running_loop().create_task(changes.listen(), name="palm-changes")
     try:
         yield
     finally:

@@ -159,11 +159,12 @@ def _grant(settings: Settings, args: argparse.Namespace) -> int:
     from services.errors import DomainError
     from services.identity import grants
     from services.identity.sessions import Sessions
+    from services.localcopy import Changes
 
     async def run() -> int:
         async with _storage(settings) as redis:
             try:
-                sessions = Sessions(redis, settings.session_ttl_seconds)
+                sessions = Sessions(redis, settings.session_ttl_seconds, Changes(redis))
                 row = await grants.grant(
                     sessions, uuid.UUID(args.resident), Role(args.role), args.organisation,
                     frozenset(filter(None, args.scopes.split(","))),

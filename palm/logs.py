@@ -135,6 +135,14 @@ class BufferedStreamHandler(logging.StreamHandler[TextIO]):
                     return
             super().flush()
 
+    def write_line(self, line: str) -> None:
+        """Add a line formatted already (``access``), as ``emit`` adds a record's."""
+        with self.lock:  # type: ignore[union-attr]
+            self._lines.append(line)
+            self._size += len(line)
+            if self._size >= self._LIMIT:
+                self.flush()
+
     def close(self) -> None:
         self.flush()
         self._wake.set()
@@ -150,6 +158,37 @@ def _flush_every(
             return
         handler.flush()
         del handler
+
+
+_http = logging.getLogger("palm.http")
+_access_to: BufferedStreamHandler | None = None  # where access lines go straight, when JSON
+_access_ts = JsonFormatter()
+
+
+def access(method: str, route: str, status: int, ms: float, request_id: str) -> None:
+    """The access log's line for one request: ``palm.http`` at INFO.
+
+    Every request writes one, so where the lines are JSON and buffered it is built here
+    directly, the same line the logging machinery would make, at a tenth of its cost: each
+    part is plain ASCII by construction (an HTTP method is a token, the route a template of
+    our own, the request id checked by the middleware), so only the id can need masking.
+    """
+    if not _http.isEnabledFor(logging.INFO):
+        return
+    target = _access_to
+    if target is None or not _http.propagate or _http.handlers:
+        _http.info(
+            "%s %s %s %.1fms", method, route, status, ms,
+            extra={"status": status, "duration_ms": round(ms, 2)},
+        )  # fmt: skip
+        return
+    if _DIGITS.search(request_id) is not None:
+        request_id = mask_text(request_id)
+    target.write_line(
+        f'{{"ts": "{_access_ts._ts(time.time())}", "level": "info", "logger": "palm.http", '
+        f'"msg": "{method} {route} {status} {ms:.1f}ms", "status": {status}, '
+        f'"duration_ms": {round(ms, 2)}, "request_id": "{request_id}"}}\n'
+    )
 
 
 def configure_logging(
@@ -171,6 +210,11 @@ def configure_logging(
     handler.addFilter(MaskingFilter())
     handler.setFormatter(JsonFormatter() if json_lines else TextFormatter())
     root.addHandler(handler)
+    global _access_to
+    # Straight to the handler only where it is the one place lines go: any other handler on
+    # the root (a test's, a collector's) must see every record.
+    only = json_lines and len(root.handlers) == 1
+    _access_to = handler if only and isinstance(handler, BufferedStreamHandler) else None
     root.setLevel(level)
     # None of our formatters prints the caller's file and line, the thread or the process:
     # skip working them out for every record (the logging HOWTO's "Optimization").

@@ -19,7 +19,7 @@ from tortoise.exceptions import DBConnectionError
 
 from codes.errors import CodeRejected
 from integrations.base import PlatformUnavailable
-from palm import keys, language, problems
+from palm import keys, language, logs, problems
 from palm.logs import request_id_var
 from services import errors as shared
 from services.codes.errors import code_rejected
@@ -80,16 +80,7 @@ async def observe(request: web.Request, handler: Handler) -> web.StreamResponse:
         route = request.match_info.route.resource
         template = route.canonical if route is not None else "unmatched"
         request.app[keys.METRICS].observe_request(template, request.method, status, elapsed)
-        if log.isEnabledFor(logging.INFO):
-            ms = elapsed * 1000
-            log.info(
-                "%s %s %s %.1fms",
-                request.method,
-                template,
-                status,
-                ms,
-                extra={"status": status, "duration_ms": round(ms, 2)},
-            )
+        logs.access(request.method, template, status, elapsed * 1000, request_id)
         request_id_var.reset(token)
 
 

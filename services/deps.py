@@ -20,6 +20,7 @@ from integrations.wechatpay.client import WeChatPayClient
 from services.codes.snapshot import KeyCache
 from services.identity.sessions import Sessions
 from services.identity.wechat_token import AccessTokenHolder
+from services.localcopy import Changes
 from services.medical.config import MedicalConfig
 from services.privacy import FieldCipher
 from services.ratelimit import Limiter
@@ -46,6 +47,7 @@ class Deps:
     """Shared resources and one client per platform; passed to services and job handlers."""
 
     redis: Redis
+    changes: Changes  # what this process keeps of others' truth, and the news of its changes
     sessions: Sessions  # sessions in Redis and this process's copy of them
     limiter: Limiter  # rate-limit counts, sent to Redis in batches
     cipher: FieldCipher

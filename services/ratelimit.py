@@ -107,26 +107,34 @@ class Limiter:
         self._forget_ended()
 
     async def _send(self, keys: list[str]) -> None:
-        batch = [(key, count) for key in keys if (count := self._counts.get(key)) is not None]
-        batch = [(key, count) for key, count in batch if count.pending]
+        # Each send carries its own amounts: sends for one window may overlap (concurrent
+        # requests near a limit), and their replies may come back in any order.
+        batch = [
+            (key, count, count.pending)
+            for key in keys
+            if (count := self._counts.get(key)) is not None and count.pending
+        ]
         if not batch:
             return
-        for key, count in batch:
-            count.sending, count.pending = count.sending + count.pending, 0
+        for key, count, amount in batch:
+            count.sending += amount
+            count.pending = 0
             self._dirty.discard(key)
         try:
             async with self.redis.pipeline(transaction=False) as pipe:
-                for key, count in batch:
-                    pipe.incrby(key, count.sending)
+                for key, count, amount in batch:
+                    pipe.incrby(key, amount)
                     pipe.expire(key, count.limit.per_seconds + 1)
                 replies = await pipe.execute()
         except BaseException:
-            for key, count in batch:  # not counted in Redis: pending again
-                count.pending, count.sending = count.pending + count.sending, 0
+            for key, count, amount in batch:  # not counted in Redis: pending again
+                count.sending -= amount
+                count.pending += amount
                 self._dirty.add(key)
             raise
-        for (_, count), total in zip(batch, replies[::2], strict=True):
-            count.shared, count.sending = int(total), 0
+        for (_, count, amount), total in zip(batch, replies[::2], strict=True):
+            count.sending -= amount
+            count.shared = max(count.shared, int(total))  # a window's total only grows
 
     def _forget_ended(self) -> None:
         now = time.time()

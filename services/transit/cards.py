@@ -23,7 +23,7 @@ async def apply(
     if decision is None:
         raise errors.card_not_eligible()
     card = await save(account, decision, now=now)
-    await cache.forget(deps.redis, account.id)
+    await cache.forget(deps.changes, account.id)
     return accounts.card_view(card)
 
 

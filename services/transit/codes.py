@@ -88,14 +88,15 @@ async def _rider_state(
     or its expiry stops the member's codes at once (one indexed read; riding for oneself,
     the common case, costs none).
     """
-    state = await cache.get(deps.redis, actor_id, member)
+    state = await cache.get(deps.changes, actor_id, member)
     if state is not None and member != "self":
         acting = await delegations.acting_for(actor_id, member, "transit", now)
         state = state if acting is not None else None  # else rider_account: "not found"
     if state is None:
+        epoch = cache.begin(deps.changes)
         account = await accounts.rider_account(deps, actor_id, member, now=now)
         state = await cache.load(account)
-        await cache.put(deps.redis, actor_id, member, state)
+        await cache.put(deps.changes, actor_id, member, state, epoch)
     return state
 
 

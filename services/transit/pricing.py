@@ -31,7 +31,7 @@ async def price_batch(deps: Deps, payload: dict[str, Any]) -> None:
     """Job: price the received taps of one uploaded batch (idempotent: only RECEIVED taps)."""
     keyring = await deps.codes.keyring()
     changed = await price(payload["batch"], Keyring(keyring.keys.values()))
-    await cache.forget(deps.redis, *changed)
+    await cache.forget(deps.changes, *changed)
 
 
 def _verify(tap: Tap, keyring: Keyring) -> VerifiedCode | str:

@@ -152,7 +152,7 @@ async def _process(deps: Deps, run: ReverificationRun, claimed: list[Due], now: 
         await _write(done, now)
         await runs.record(run, [_checked(o) for o in done], len(postponed), now)
         await notify_many([_message(o, now) for o in done])
-    await cache.forget(deps.redis, *(c.account_id for c in claimed))
+    await cache.forget(deps.changes, *(c.account_id for c in claimed))
     return len(done)
 
 

@@ -131,7 +131,7 @@ async def record(deps: Deps, transaction: Transaction) -> PaymentStatus:
         payment.transaction_id = transaction.transaction_id
         await payment.save(update_fields=["status", "finished_at", "transaction_id"])
         await _consequences(payment, status, now)
-    await cache.forget(deps.redis, payment.account_id)  # type: ignore[attr-defined]
+    await cache.forget(deps.changes, payment.account_id)  # type: ignore[attr-defined]
     return status
 
 

@@ -17,7 +17,8 @@ from aiohttp.test_utils import TestClient
 from palm import keys
 from palm.settings import Settings
 from services.errors import DomainError
-from services.identity.sessions import LocalCopy, Sessions
+from services.identity.sessions import Sessions
+from services.localcopy import Changes, LocalCopy
 from tests.helpers import bearer, login, problem
 
 
@@ -32,8 +33,9 @@ async def until(check: Callable[[], bool], seconds: float = 5.0) -> None:
 @contextlib.asynccontextmanager
 async def other_process(client: TestClient, **options: float) -> AsyncIterator[Sessions]:
     deps = client.app[keys.DEPS]
-    other = Sessions(deps.redis, deps.sessions.ttl, **options)  # type: ignore[arg-type]
-    task = asyncio.create_task(other.listen())
+    changes = Changes(deps.redis)
+    other = Sessions(deps.redis, deps.sessions.ttl, changes, **options)  # type: ignore[arg-type]
+    task = asyncio.create_task(changes.listen())
     try:
         await until(lambda: other.live)
         yield other
@@ -52,9 +54,9 @@ async def refused(sessions: Sessions, token: str) -> str:
 
 
 async def heard_one(other: Sessions, change: Awaitable[object]) -> None:
-    before = other.changes_heard
+    before = other.changes.heard
     await change
-    await until(lambda: other.changes_heard > before)
+    await until(lambda: other.changes.heard > before)
 
 
 async def test_a_kept_session_needs_no_redis_round_trip(client: TestClient) -> None:
@@ -147,7 +149,7 @@ def test_a_read_that_spans_a_change_is_not_kept() -> None:
     copy.live = True
     resident = uuid.uuid4().hex
     epoch = copy.begin()
-    copy.forget_resident(resident)  # heard while the read was on its way
+    copy.forget_owner(resident)  # heard while the read was on its way
     copy.keep("k", "old", resident, epoch)
     assert copy.get("k") is None
     copy.keep("k", "new", resident, copy.begin())
@@ -162,7 +164,7 @@ def test_the_copy_keeps_the_most_recently_used() -> None:
         if n == 1:
             assert copy.get("k0") == 0  # k0 used again: k1 is now the oldest
     assert (copy.get("k0"), copy.get("k1"), copy.get("k2")) == (0, None, 2)
-    copy.forget_resident("r")
+    copy.forget_owner("r")
     assert (copy.get("k0"), copy.get("k2")) == (None, None)
 
 

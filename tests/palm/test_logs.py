@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from palm.logs import BufferedStreamHandler, configure_logging, request_id_var
+from palm.logs import BufferedStreamHandler, access, configure_logging, request_id_var
 from palm.middlewares import new_request_id
 
 
@@ -99,3 +99,29 @@ def test_request_ids_differ_across_processes_and_requests() -> None:
     os.close(reader)
     os.close(writer)
     assert child[:16] != first[:16]  # the child drew its own prefix
+
+
+def test_the_access_line_is_the_same_by_either_road(capsys: pytest.CaptureFixture[str]) -> None:
+    """Straight to a buffered JSON handler, or through logging (any other set-up): one line."""
+    lines = []
+    root = logging.getLogger()
+    saved = root.handlers[:]
+    token = request_id_var.set("req-13812345678")  # as the middleware sets it
+    try:
+        for flush_seconds in (0.05, 0.0):
+            root.handlers = []
+            configure_logging("INFO", json_lines=True, flush_seconds=flush_seconds)
+            access("GET", "/api/v1/me", 200, 1.23456, "req-13812345678")
+            for handler in root.handlers:
+                handler.flush()  # as an orderly stop does
+            lines.append(json.loads(capsys.readouterr().err.strip().splitlines()[-1]))
+    finally:
+        root.handlers = saved
+        request_id_var.reset(token)
+    for line in lines:
+        line.pop("ts")
+    assert lines[0] == lines[1]
+    assert lines[0] == {
+        "level": "info", "logger": "palm.http", "msg": "GET /api/v1/me 200 1.2ms",
+        "status": 200, "duration_ms": 1.23, "request_id": "req-138****5678",
+    }  # fmt: skip
