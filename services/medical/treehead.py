@@ -233,9 +233,10 @@ def _plan(
         if old is not None and (seq, digest) == old[1:]:
             continue
         if old is not None and seq <= old[1]:
-            kept.append(
-                f"patient {patient[:12]}: its head went back from entry {old[1]} to entry {seq}"
-            )
+            change = f"went back from entry {old[1]} to entry {seq}"
+            if seq == old[1]:
+                change = f"names entry {seq} with another hash"
+            kept.append(f"patient {patient[:12]}: its head {change}")
             continue
         if seq < 1:
             continue
