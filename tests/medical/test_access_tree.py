@@ -121,6 +121,27 @@ async def test_the_seal_is_a_cron_job_that_exports(client: TestClient, settings:
     assert exported == latest
 
 
+async def test_palm_audit_seal_signs_and_exports(
+    client: TestClient,
+    reader: ReaderFactory,
+    settings: Settings,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    await _mother_reads(reader)
+    assert await asyncio.to_thread(_palm, settings, "audit", "seal") == 0
+    printed = json.loads(capsys.readouterr().out)
+    assert (printed["tree_id"], printed["tree_size"], printed["moved"]) == (1, 1, 1)
+    latest = await treehead.latest()
+    assert latest is not None
+    assert latest.root_hash == printed["root_hash"]
+    exported = treehead.read_exported(settings.data_dir / "medical" / "access-tree-head.json")
+    assert exported == latest
+    # A seal that had to keep an earlier leaf says so, and exits 1.
+    await _rewind(patient_key(_cipher(client), MOTHER), 2)
+    assert await asyncio.to_thread(_palm, settings, "audit", "seal") == 1
+    assert "kept an earlier leaf" in capsys.readouterr().err
+
+
 async def test_verify_passes_against_the_signed_head(
     client: TestClient,
     reader: ReaderFactory,
