@@ -12,7 +12,7 @@ from services import custom_messages, jobs, notifications
 from services.credit import reports
 from services.hotline import actions, progress, tickets
 from services.jobs import CronJob
-from services.medical import cache
+from services.medical import cache, treehead
 from services.talent import evidence, notices, policy
 from services.transit import pricing, reverification, settlement
 
@@ -39,5 +39,6 @@ TABLE = jobs.JobTable(
         CronJob("talent.policy_scan", "*/30 * * * *", policy.scan_cron),
         CronJob("transit.reverify", "30 17 * * *", reverification.nightly),  # 01:30 in Weihai
         CronJob("transit.settle", "0 18 * * *", settlement.settle_daily),  # 02:00 in Weihai
+        CronJob("medical.seal_access_log", "*/10 * * * *", treehead.seal_job),
     ),
 )

@@ -259,3 +259,59 @@ async def access_log(request: web.Request, query: AccessLogQuery) -> AccessLogOu
         for ln in page.items
     ]
     return AccessLogOut(items=items, next_cursor=page.next_cursor)
+
+
+class AccessTreeHeadOut(ApiModel):
+    tree_id: int
+    tree_size: int
+    root_hash: str = Field(description="hex, SHA-256")
+    timestamp_ms: int = Field(description="milliseconds since the epoch, as signed")
+    algorithm: Literal["ed25519"]
+    public_key: str = Field(description="hex; the app's tree-head key")
+    signature: str = Field(
+        description="hex, over b'palm-medical-access-sth-v1\\x00' + tree_id + timestamp_ms"
+        " + tree_size (8 bytes big-endian each) + root (32 bytes)"
+    )
+
+
+class AccessLeafOut(ApiModel):
+    index: int
+    patient_key: str
+    seq: int = Field(description="The last entry of the access log when it was sealed")
+    entry_hash: str
+    leaf_hash: str = Field(description="SHA-256(0x00 + UTF-8 'patient_key:seq:entry_hash')")
+
+
+class AccessProofOut(ApiModel):
+    tree_head: AccessTreeHeadOut
+    leaf: AccessLeafOut
+    audit_path: list[str] = Field(description="RFC 6962 audit path, leaf to root, hex")
+
+
+@api.get(
+    "/api/v1/medical/access-log/proof",
+    query=MedicalMemberQuery,
+    response=AccessProofOut,
+    errors=(404,),
+)
+async def access_log_proof(request: web.Request, query: MedicalMemberQuery) -> AccessProofOut:
+    """Proof that the member's access log, as last sealed, is in the latest signed tree head.
+
+    Check it without us: hash the leaf, fold the audit path into the root (RFC 9162 2.1.3.2),
+    and verify the Ed25519 signature with the public key we publish.
+    """
+    proof = await history.inclusion_proof(
+        medical_env(request), await current_resident(request), query.member
+    )
+    patient, seq, digest = proof.leaf
+    return AccessProofOut(
+        tree_head=AccessTreeHeadOut.model_validate(proof.head.as_json()),
+        leaf=AccessLeafOut(
+            index=proof.index,
+            patient_key=patient,
+            seq=seq,
+            entry_hash=digest,
+            leaf_hash=proof.leaf_hash,
+        ),
+        audit_path=proof.audit_path,
+    )

@@ -28,16 +28,17 @@ class AccessReason(StrEnum):
 
 
 class AccessLogEntry(Model):
-    """One access, chained to the one before (append-only: never updated or deleted).
+    """One access, chained to the patient's entry before (append-only: never updated or deleted).
 
-    ``entry_hash`` is a keyed hash over every other column and ``prev_hash``, so an edited,
-    inserted or deleted row breaks the chain at that point.
+    Each patient has a chain of their own, numbered 1, 2, … without gaps (``seq`` is unique per
+    patient). ``entry_hash`` is a keyed hash over every other column and ``prev_hash``, so an
+    edited, inserted or deleted row breaks the chain at that point.
     """
 
     id = fields.BigIntField(primary_key=True)
-    seq = fields.BigIntField(unique=True)
+    patient_key = fields.CharField(max_length=64)
+    seq = fields.BigIntField()
     at = fields.DatetimeField()
-    patient_key = fields.CharField(max_length=64, db_index=True)
     actor_id = fields.UUIDField()  # not a foreign key: closing an account must not edit the log
     organisation = fields.CharField(max_length=64, null=True)
     action = fields.CharEnumField(AccessAction)
@@ -46,18 +47,23 @@ class AccessLogEntry(Model):
     record_ref = fields.CharField(max_length=80, null=True)
     detail_enc = fields.TextField(null=True)
     prev_hash = fields.CharField(max_length=64)
-    entry_hash = fields.CharField(max_length=64, unique=True)
+    entry_hash = fields.CharField(max_length=64)
 
     class Meta:
         table = "medical_access_log"
+        unique_together = (("patient_key", "seq"),)  # also the index a patient's page reads
 
 
 class AccessLogHead(Model):
-    """The chain's last entry (one row), so that removing entries from the end shows too."""
+    """A patient's last entry (one row per patient): the row their appends lock.
 
-    id = fields.SmallIntField(primary_key=True)
+    So appends for different patients never wait for each other, and entries removed from the
+    end of a chain show.
+    """
+
+    patient_key = fields.CharField(max_length=64, primary_key=True)
     seq = fields.BigIntField()
     entry_hash = fields.CharField(max_length=64)
 
     class Meta:
-        table = "medical_access_log_head"
+        table = "medical_access_log_heads"

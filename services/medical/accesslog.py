@@ -1,13 +1,17 @@
-"""The medical access log: append-only, each entry chained to the one before by a keyed hash.
+"""The medical access log: append-only, one chain per patient, each entry chained to the one
+before by a keyed hash.
 
 ``entry_hash = HMAC(key, prev_hash ‖ every column)``, the key derived from the app's secret
 keys (``FieldCipher.lookup_hash``), so someone with only database access cannot forge a
-consistent chain after editing a row. Entries are numbered without gaps (``seq`` is unique)
-and a head row holds the last one, so a deleted entry shows wherever it was.
+consistent chain after editing a row. A patient's entries are numbered 1, 2, … without gaps
+(``seq`` is unique per patient) and their head row holds the last one, so a deleted entry
+shows wherever it was. ``treehead`` seals every chain's head under a signed Merkle root, which
+shows a chain cut back with its head edited to match; ``audit`` checks both.
 """
 
 from __future__ import annotations
 
+import hmac
 import json
 import uuid
 from collections.abc import AsyncIterator
@@ -67,7 +71,11 @@ def entry_hash(cipher: FieldCipher, seq: int, at: datetime, row: dict[str, Any],
 
 
 async def append(cipher: FieldCipher, access: Access, *, now: datetime) -> AccessLogEntry:
-    """Add one entry at the end of the chain (concurrent appends retry; none forks it)."""
+    """Add one entry at the end of the patient's chain; appends for other patients never wait.
+
+    The patient's head row is locked (``FOR UPDATE`` on PostgreSQL; SQLite runs one
+    transaction at a time), so concurrent appends for one patient queue on it: no fork, no gap.
+    """
     at = now.astimezone(UTC)
     row: dict[str, Any] = {
         "patient_key": access.patient_key,
@@ -83,20 +91,29 @@ async def append(cipher: FieldCipher, access: Access, *, now: datetime) -> Acces
             json.dumps(access.detail, ensure_ascii=False), field="medical_access_detail"
         ),
     }
+    key = access.patient_key
     for _ in range(_ATTEMPTS):
         try:
             async with in_transaction():
-                head = await AccessLogHead.filter(id=1).select_for_update().first()
+                head = await AccessLogHead.filter(patient_key=key).select_for_update().first()
                 if head is None:
-                    head = await AccessLogHead.create(id=1, seq=0, entry_hash=GENESIS)
+                    # A patient's first entry: whoever inserts the head first wins, the other
+                    # waits on its lock, then reads it.
+                    await AccessLogHead.bulk_create(
+                        [AccessLogHead(patient_key=key, seq=0, entry_hash=GENESIS)],
+                        ignore_conflicts=True,
+                    )
+                    head = await AccessLogHead.filter(patient_key=key).select_for_update().first()
+                    if head is None:
+                        raise IntegrityError("access log head vanished")
                 seq, prev = head.seq + 1, head.entry_hash
                 digest = entry_hash(cipher, seq, at, row, prev)
                 entry = await AccessLogEntry.create(
                     seq=seq, at=at, prev_hash=prev, entry_hash=digest, **row
                 )
-                # Conditional, so a writer that read the same head (SQLite has no row locks)
-                # cannot move it: the unique seq already refused its entry.
-                if not await AccessLogHead.filter(id=1, seq=head.seq).update(
+                # Conditional, so a writer that read a stale head cannot move it: the unique
+                # (patient_key, seq) already refused its entry.
+                if not await AccessLogHead.filter(patient_key=key, seq=head.seq).update(
                     seq=seq, entry_hash=digest
                 ):
                     raise IntegrityError("access log head moved")
@@ -121,22 +138,12 @@ async def entries_for(
     return await paging.page(query, cursor=cursor, limit=limit, order="seq")
 
 
-@dataclass(frozen=True, slots=True)
-class ChainReport:
-    entries: int
-    head_seq: int
-    head_hash: str
-    problems: list[str]
-
-    @property
-    def intact(self) -> bool:
-        return not self.problems
-
-
-async def _walk(batch: int) -> AsyncIterator[AccessLogEntry]:
+async def chain_of(patient: str, *, batch: int = 1000) -> AsyncIterator[AccessLogEntry]:
+    """A patient's entries in seq order, read a batch at a time."""
     after = 0
     while True:
-        rows = await AccessLogEntry.filter(seq__gt=after).order_by("seq").limit(batch)
+        query = AccessLogEntry.filter(patient_key=patient, seq__gt=after)
+        rows = await query.order_by("seq").limit(batch)
         for row in rows:
             yield row
         if len(rows) < batch:
@@ -144,31 +151,14 @@ async def _walk(batch: int) -> AsyncIterator[AccessLogEntry]:
         after = rows[-1].seq
 
 
-async def verify_chain(cipher: FieldCipher, *, batch: int = 1000) -> ChainReport:
-    """Walk the whole chain; every edited, inserted or deleted entry is reported."""
-    problems: list[str] = []
-    expected_seq, prev, count = 1, GENESIS, 0
-    async for entry in _walk(batch):
-        count += 1
-        if entry.seq != expected_seq:
-            problems.append(f"entries {expected_seq}..{entry.seq - 1} are missing (deleted)")
-        if entry.prev_hash != prev:
-            problems.append(f"entry {entry.seq} (id {entry.id}) does not follow the one before")
-        row = {name: getattr(entry, name) for name in _ROW_FIELDS}
-        if entry_hash(cipher, entry.seq, entry.at, row, entry.prev_hash) != entry.entry_hash:
-            problems.append(f"entry {entry.seq} (id {entry.id}) was altered")
-        expected_seq, prev = entry.seq + 1, entry.entry_hash
-    head = await AccessLogHead.get_or_none(id=1)
-    head_seq, head_hash = (head.seq, head.entry_hash) if head else (0, GENESIS)
-    if head_seq != expected_seq - 1 or head_hash != prev:
-        problems.append(
-            f"the chain ends at entry {expected_seq - 1} but its head names entry {head_seq}"
-            " (entries removed from the end, or the head was edited)"
-        )
-    return ChainReport(count, head_seq, head_hash, problems)
+def hash_matches(cipher: FieldCipher, entry: AccessLogEntry, seq: int | None = None) -> bool:
+    """Does the stored hash cover the row as it is now (at ``seq``, by default its own)?"""
+    row = {name: getattr(entry, name) for name in ROW_FIELDS}
+    digest = entry_hash(cipher, entry.seq if seq is None else seq, entry.at, row, entry.prev_hash)
+    return hmac.compare_digest(digest, entry.entry_hash)
 
 
-_ROW_FIELDS = (
+ROW_FIELDS = (
     "patient_key",
     "actor_id",
     "organisation",

@@ -88,3 +88,20 @@ def recognition_not_found(*, void: bool = False) -> DomainError:
     return NotFound(
         "recognition_not_found", "找不到该授权或已过期。", "No such consent, or it expired."
     )
+
+
+def access_log_not_sealed() -> DomainError:
+    return NotFound(
+        "access_log_not_sealed",
+        "您的访问记录尚未纳入签名树，请稍后再试（每十分钟签名一次）。",
+        "Your access log is not in a signed tree head yet; try again later (one is signed"
+        " every ten minutes).",
+    )
+
+
+def access_log_seal_busy() -> DomainError:
+    return Conflict(
+        "access_log_seal_busy",
+        "另一次访问记录签名正在进行。",
+        "Another seal of the access log is running.",
+    )

@@ -9,7 +9,7 @@ from typing import Any
 from models.identity.organisations import Organisation
 from models.identity.residents import Resident
 from models.medical.access_log import AccessAction, AccessReason
-from services.medical import accesslog
+from services.medical import accesslog, treehead
 from services.medical.gateway import Env
 from services.medical.readers import reader_for
 from services.privacy import mask_name
@@ -64,3 +64,9 @@ async def access_log(
             )
         )
     return LogPage(lines, found.next_cursor)
+
+
+async def inclusion_proof(env: Env, actor: Resident, member: str) -> treehead.Proof:
+    """That the member's chain head is in the latest signed tree head (an RFC 6962 audit path)."""
+    reader = await reader_for(env, actor, member)
+    return await treehead.proof_for(reader.patient_key)

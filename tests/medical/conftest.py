@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
 from aiohttp.test_utils import TestClient
 
+from palm.settings import Settings
 from tests.helpers import bearer, login
 
 
@@ -56,3 +58,9 @@ def reader(client: TestClient) -> ReaderFactory:
         return Reader(client, await login(client, persona))
 
     return _as
+
+
+@pytest.fixture
+def settings(base_settings: Settings, tmp_path: Path) -> Settings:
+    """A data directory per test: an exported tree head must not outlive its test's database."""
+    return base_settings.with_(data_dir=tmp_path)

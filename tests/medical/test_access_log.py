@@ -12,7 +12,7 @@ from models.medical.access_log import AccessLogEntry
 from palm import keys
 from palm.cli_medical import add_commands
 from palm.settings import Settings
-from services.medical.accesslog import verify_chain
+from services.medical import audit
 from services.paging import encode_cursor
 from tests.helpers import bearer, login, problem
 from tests.medical.conftest import ReaderFactory
@@ -78,6 +78,12 @@ async def test_the_log_is_paged_and_private(client: TestClient, reader: ReaderFa
     assert (await resp.json())["items"] == []
 
 
+async def _mother_key() -> str:
+    keys_ = set(await AccessLogEntry.all().values_list("patient_key", flat=True))
+    assert len(keys_) == 1
+    return str(keys_.pop())
+
+
 async def test_audit_verify_passes_on_an_intact_chain(
     client: TestClient,
     reader: ReaderFactory,
@@ -85,10 +91,10 @@ async def test_audit_verify_passes_on_an_intact_chain(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     await _reads_of_mother(client, reader)
-    report = await verify_chain(client.app[keys.DEPS].cipher)
-    assert (report.intact, report.entries, report.head_seq) == (True, 5, 5)
-    assert await asyncio.to_thread(_palm, settings, "audit", "verify") == 0
-    assert "intact: 5 entries" in capsys.readouterr().out
+    report = await audit.verify_patient(client.app[keys.DEPS].cipher, await _mother_key())
+    assert (report.intact, report.entries) == (True, 5)
+    assert await asyncio.to_thread(_palm, settings, "audit", "verify", "--all") == 0
+    assert "intact: 1 patient(s), 5 entries" in capsys.readouterr().out
 
 
 async def test_audit_verify_names_an_altered_entry(
@@ -100,7 +106,7 @@ async def test_audit_verify_names_an_altered_entry(
     reports = await _reads_of_mother(client, reader)
     # What someone with database access might do: point a read at another record.
     await AccessLogEntry.filter(seq=3).update(record_ref=reports[0])
-    assert await asyncio.to_thread(_palm, settings, "audit", "verify") == 1
+    assert await asyncio.to_thread(_palm, settings, "audit", "verify", "--all") == 1
     err = capsys.readouterr().err
     assert "entry 3" in err
     assert "altered" in err
@@ -112,7 +118,7 @@ async def test_audit_verify_names_a_deleted_entry(
 ) -> None:
     await _reads_of_mother(client, reader)
     await AccessLogEntry.filter(seq=2).delete()
-    report = await verify_chain(client.app[keys.DEPS].cipher)
+    report = await audit.verify_patient(client.app[keys.DEPS].cipher, await _mother_key())
     assert report.problems[0] == "entries 2..2 are missing (deleted)"
     assert any("entry 3" in p for p in report.problems)
 
@@ -121,13 +127,15 @@ async def test_audit_verify_notices_the_end_cut_off(
     client: TestClient, reader: ReaderFactory
 ) -> None:
     await _reads_of_mother(client, reader)
+    mother = await _mother_key()
     await AccessLogEntry.filter(seq=5).delete()
-    report = await verify_chain(client.app[keys.DEPS].cipher)
+    report = await audit.verify_patient(client.app[keys.DEPS].cipher, mother)
     assert not report.intact
     assert "ends at entry 4" in report.problems[0]
     # Editing the entry the head now points at is found all the same.
     await AccessLogEntry.filter(seq=4).update(detail_enc=None)
-    assert any("entry 4" in p for p in (await verify_chain(client.app[keys.DEPS].cipher)).problems)
+    again = await audit.verify_patient(client.app[keys.DEPS].cipher, mother)
+    assert any("entry 4" in p for p in again.problems)
 
 
 async def test_concurrent_reads_never_fork_the_chain(
@@ -136,8 +144,10 @@ async def test_concurrent_reads_never_fork_the_chain(
     parent = await reader("parent")
     results = await asyncio.gather(*(parent.records() for _ in range(12)))
     assert all(r["records"] for r in results)
-    report = await verify_chain(client.app[keys.DEPS].cipher)
-    assert (report.intact, report.entries) == (True, 12)
+    report = await audit.verify_all(client.app[keys.DEPS].cipher)
+    assert (report.intact, report.patients, report.entries) == (True, 1, 12)
+    seqs = await AccessLogEntry.all().order_by("seq").values_list("seq", flat=True)
+    assert seqs == list(range(1, 13))
 
 
 async def test_paging_values_past_any_bound_are_refused(
