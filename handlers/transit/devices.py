@@ -87,9 +87,7 @@ async def upload_taps(request: web.Request, body: TapBatch) -> TapsReceived:
     """
     if any(t.tapped_at.tzinfo is None for t in body.taps):
         raise ValidationFailed([FieldError("body/taps/tapped_at", "a time zone is required")])
-    received = [taps.TapIn(t.tap_id, t.code, t.line, t.vehicle, t.stop, t.tapped_at,
-                           t.shown_result) for t in body.taps]  # fmt: skip
-    result = await taps.ingest(request[keys.DEVICE], received, now=datetime.now(UTC))
+    result = await taps.ingest(request[keys.DEVICE], body.taps, now=datetime.now(UTC))
     return TapsReceived(
         batch=result.batch, received=result.received, new=result.new,
         conflicts=len(result.conflicts), conflict_tap_ids=result.conflicts,

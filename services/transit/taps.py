@@ -11,9 +11,11 @@ for the time of its tap, flags a code already used (on any validator), and write
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, NamedTuple
+from operator import attrgetter
+from typing import Any, NamedTuple, Protocol
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
@@ -26,9 +28,28 @@ MAX_BATCH = 2000
 CONTENT = ("code", "line", "vehicle", "stop", "tapped_at", "shown_result")
 
 
+class Scanned(Protocol):
+    """A tap as its validator uploaded it: the API's validated model is taken as it is (a
+    batch is thousands of taps; no copy of each), or a ``TapIn``."""
+
+    @property
+    def tap_id(self) -> str: ...
+    @property
+    def code(self) -> str: ...
+    @property
+    def line(self) -> str: ...
+    @property
+    def vehicle(self) -> str: ...
+    @property
+    def stop(self) -> str: ...
+    @property
+    def tapped_at(self) -> datetime: ...
+    @property
+    def shown_result(self) -> str: ...
+
+
 class TapIn(NamedTuple):
-    """A tap as uploaded. A tuple, not a frozen dataclass: a batch builds thousands, and a
-    frozen dataclass's ``__init__`` pays an ``object.__setattr__`` per field."""
+    """A tap built by hand (tools, tests)."""
 
     tap_id: str
     code: str
@@ -39,6 +60,15 @@ class TapIn(NamedTuple):
     shown_result: str
 
 
+FIELDS = ("tap_id", *CONTENT)
+_GETTERS = tuple(attrgetter(name) for name in FIELDS)
+
+
+def _columns(taps: Sequence[Scanned]) -> list[list[Any]]:
+    """The taps' fields as one list per field, in ``FIELDS`` order (read in C, no copy per tap)."""
+    return [list(map(get, taps)) for get in _GETTERS]
+
+
 @dataclass(frozen=True, slots=True)
 class Ingested:
     batch: str
@@ -47,19 +77,19 @@ class Ingested:
     conflicts: list[str]  # tap ids known with other content: kept for operators, not priced
 
 
-def batch_id(device: DevicePrincipal, taps: list[TapIn]) -> str:
+def batch_id(device: DevicePrincipal, taps: Sequence[Scanned]) -> str:
     """The same upload retried gets the same id, so its pricing job is queued once."""
     digest = hashlib.sha256("\n".join(t.tap_id for t in taps).encode()).hexdigest()[:40]
     return f"{device.code}:{digest}"[:64]
 
 
-async def ingest(device: DevicePrincipal, taps: list[TapIn], *, now: datetime) -> Ingested:
+async def ingest(device: DevicePrincipal, taps: Sequence[Scanned], *, now: datetime) -> Ingested:
     """Store a batch atomically; taps received before are left as they are."""
     batch = batch_id(device, taps)
-    first: dict[str, TapIn] = {}  # the first tap of each id, in the batch's order
+    first: dict[str, Scanned] = {}  # the first tap of each id, in the batch's order
     for t in taps:
         first.setdefault(t.tap_id, t)
-    again: list[TapIn] = []  # a tap id repeated within the batch with other content
+    again: list[Scanned] = []  # a tap id repeated within the batch with other content
     if len(first) < len(taps):
         again = [t for t in taps if t != first[t.tap_id]]
     fresh = list(first.values())
@@ -79,7 +109,7 @@ _COLUMNS = (
     "tap_id, device_id, batch, code, line, vehicle, stop, tapped_at, shown_result, state, "
     "received_at"
 )
-# One statement for the whole batch: the taps' fields as column arrays (TapIn's order),
+# One statement for the whole batch: the taps' fields as column arrays (FIELDS' order),
 # unnested server-side, what every tap shares as scalars; no per-row model objects, no
 # per-row round trip, and the unique index decides what is new. It answers one row: the
 # tap ids that were stored before (usually none), not one row per inserted tap.
@@ -95,18 +125,17 @@ _UNNEST = (
 
 
 async def _insert_postgres(
-    conn: BaseDBAsyncClient, device: DevicePrincipal, batch: str, fresh: list[TapIn],
+    conn: BaseDBAsyncClient, device: DevicePrincipal, batch: str, fresh: list[Scanned],
     now: datetime,
 ) -> set[str]:  # fmt: skip
     """Insert the taps not stored before; the tap ids that were."""
-    columns = [list(column) for column in zip(*fresh, strict=True)]
-    params = [*columns, device.device_id, batch, TapState.RECEIVED.value, now]
+    params = [*_columns(fresh), device.device_id, batch, TapState.RECEIVED.value, now]
     [row] = await conn.execute_query_dict(_UNNEST, params)
     return set(row["known"] or ())
 
 
 async def _insert_portable(
-    conn: BaseDBAsyncClient, device: DevicePrincipal, batch: str, fresh: list[TapIn],
+    conn: BaseDBAsyncClient, device: DevicePrincipal, batch: str, fresh: list[Scanned],
     now: datetime,
 ) -> set[str]:  # fmt: skip
     found = (
@@ -117,14 +146,14 @@ async def _insert_portable(
     known = {str(tap_id) for tap_id in found}
     rows = [
         Tap(device_id=device.device_id, batch=batch, state=TapState.RECEIVED, received_at=now,
-            **t._asdict())
+            **{name: getattr(t, name) for name in FIELDS})
         for t in fresh if t.tap_id not in known
     ]  # fmt: skip
     await Tap.bulk_create(rows, ignore_conflicts=True, using_db=conn)
     return known
 
 
-def _same(tap: TapIn, stored: dict[str, Any]) -> bool:
+def _same(tap: Scanned, stored: dict[str, Any]) -> bool:
     at = stored["tapped_at"]
     at = at if at.tzinfo else at.replace(tzinfo=UTC)
     return at == tap.tapped_at and all(
@@ -132,7 +161,7 @@ def _same(tap: TapIn, stored: dict[str, Any]) -> bool:
     )
 
 
-def content_digest(tap: TapIn) -> str:
+def content_digest(tap: Scanned) -> str:
     parts = [tap.code, tap.line, tap.vehicle, tap.stop, tap.tapped_at.astimezone(UTC).isoformat(),
              tap.shown_result]  # fmt: skip
     return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
@@ -150,12 +179,11 @@ _DIFFERING = (
 
 
 async def _differing(
-    conn: BaseDBAsyncClient, device: DevicePrincipal, resent: list[TapIn]
-) -> list[tuple[TapIn, int]]:
+    conn: BaseDBAsyncClient, device: DevicePrincipal, resent: list[Scanned]
+) -> list[tuple[Scanned, int]]:
     """The re-sent taps whose content differs from the stored tap, with its id."""
     if conn.capabilities.dialect == "postgres":
-        columns: list[Any] = [list(column) for column in zip(*resent, strict=True)]
-        found = await conn.execute_query_dict(_DIFFERING, [*columns, device.device_id])
+        found = await conn.execute_query_dict(_DIFFERING, [*_columns(resent), device.device_id])
         return [(resent[row["n"] - 1], row["id"]) for row in found]
     stored = {
         row["tap_id"]: row
@@ -167,7 +195,7 @@ async def _differing(
 
 
 async def _keep_conflicts(
-    conn: BaseDBAsyncClient, device: DevicePrincipal, batch: str, resent: list[TapIn],
+    conn: BaseDBAsyncClient, device: DevicePrincipal, batch: str, resent: list[Scanned],
     now: datetime,
 ) -> list[str]:  # fmt: skip
     """Compare re-sent taps with the stored ones; keep each differing content once."""
