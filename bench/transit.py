@@ -486,7 +486,6 @@ async def main(args: argparse.Namespace | None = None) -> int:
         targets = await taps_compared(compare)
         if json_output:
             print(json.dumps({"transit": {t.label: t.rounds for t in targets}}, indent=2))
-            return 0 if _report_taps(targets) else 1
         return 0 if _report_taps(targets) else 1
     r = await _run(rows)
     ok = r.get("ok", True) and r.get("taps_ok", True) and r.get("cards_ok", True)
@@ -501,7 +500,7 @@ async def main(args: argparse.Namespace | None = None) -> int:
                 f"(target {TARGET_TAPS}) {verdict[r['taps_ok']]}" if name == "taps_per_s" else ""
             )
             cpu = r[name.replace("per_s", "cpu_us")]
-            print(f"tap ingestion, {label}: {r[name]:9.0f} taps/s {cpu:5.1f} µs CPU/tap {target}")
+            print(f"taps, {label:38} {r[name]:7.0f} taps/s {cpu:5.1f} µs CPU/tap {target}")
     if "codes" in rows:
         print(
             f"ride code GET:  {r['code_per_s']:9.0f} req/s   bare aiohttp hello: "
