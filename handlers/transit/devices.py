@@ -87,10 +87,7 @@ async def upload_taps(request: web.Request, body: TapBatch) -> TapsReceived:
     """
     if any(t.tapped_at.tzinfo is None for t in body.taps):
         raise ValidationFailed([FieldError("body/taps/tapped_at", "a time zone is required")])
-    result = await taps.ingest(
-        request[keys.DEVICE], [taps.TapIn(**t.model_dump()) for t in body.taps],
-        now=datetime.now(UTC),
-    )  # fmt: skip
+    result = await taps.ingest(request[keys.DEVICE], body.taps, now=datetime.now(UTC))
     return TapsReceived(
         batch=result.batch, received=result.received, new=result.new,
         conflicts=len(result.conflicts), conflict_tap_ids=result.conflicts,

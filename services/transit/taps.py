@@ -11,9 +11,11 @@ for the time of its tap, flags a code already used (on any validator), and write
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from operator import attrgetter
+from typing import Any, NamedTuple, Protocol
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
@@ -26,8 +28,29 @@ MAX_BATCH = 2000
 CONTENT = ("code", "line", "vehicle", "stop", "tapped_at", "shown_result")
 
 
-@dataclass(frozen=True, slots=True)
-class TapIn:
+class Scanned(Protocol):
+    """A tap as its validator uploaded it: the API's validated model is taken as it is (a
+    batch is thousands of taps; no copy of each), or a ``TapIn``."""
+
+    @property
+    def tap_id(self) -> str: ...
+    @property
+    def code(self) -> str: ...
+    @property
+    def line(self) -> str: ...
+    @property
+    def vehicle(self) -> str: ...
+    @property
+    def stop(self) -> str: ...
+    @property
+    def tapped_at(self) -> datetime: ...
+    @property
+    def shown_result(self) -> str: ...
+
+
+class TapIn(NamedTuple):
+    """A tap built by hand (tools, tests)."""
+
     tap_id: str
     code: str
     line: str
@@ -35,6 +58,15 @@ class TapIn:
     stop: str
     tapped_at: datetime
     shown_result: str
+
+
+FIELDS = ("tap_id", *CONTENT)
+_GETTERS = tuple(attrgetter(name) for name in FIELDS)
+
+
+def _columns(taps: Sequence[Scanned]) -> list[list[Any]]:
+    """The taps' fields as one list per field, in ``FIELDS`` order (read in C, no copy per tap)."""
+    return [list(map(get, taps)) for get in _GETTERS]
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,73 +77,83 @@ class Ingested:
     conflicts: list[str]  # tap ids known with other content: kept for operators, not priced
 
 
-def batch_id(device: DevicePrincipal, taps: list[TapIn]) -> str:
+def batch_id(device: DevicePrincipal, taps: Sequence[Scanned]) -> str:
     """The same upload retried gets the same id, so its pricing job is queued once."""
     digest = hashlib.sha256("\n".join(t.tap_id for t in taps).encode()).hexdigest()[:40]
     return f"{device.code}:{digest}"[:64]
 
 
-async def ingest(device: DevicePrincipal, taps: list[TapIn], *, now: datetime) -> Ingested:
+async def ingest(device: DevicePrincipal, taps: Sequence[Scanned], *, now: datetime) -> Ingested:
     """Store a batch atomically; taps received before are left as they are."""
     batch = batch_id(device, taps)
-    first: dict[str, TapIn] = {}
-    again: list[TapIn] = []  # a tap id repeated within the batch with other content
+    first: dict[str, Scanned] = {}  # the first tap of each id, in the batch's order
     for t in taps:
-        if t.tap_id not in first:
-            first[t.tap_id] = t
-        elif t != first[t.tap_id]:
-            again.append(t)
-    rows = [(t.tap_id, device.device_id, batch, t.code, t.line, t.vehicle, t.stop, t.tapped_at,
-             t.shown_result, TapState.RECEIVED.value, now) for t in first.values()]  # fmt: skip
+        first.setdefault(t.tap_id, t)
+    again: list[Scanned] = []  # a tap id repeated within the batch with other content
+    if len(first) < len(taps):
+        again = [t for t in taps if t != first[t.tap_id]]
+    fresh = list(first.values())
     async with in_transaction() as conn:
         if conn.capabilities.dialect == "postgres":
-            inserted = await _insert_postgres(conn, rows)
+            known = await _insert_postgres(conn, device, batch, fresh, now)
         else:
-            inserted = await _insert_portable(conn, device, rows)
-        resent = [t for t in first.values() if t.tap_id not in inserted] + again
+            known = await _insert_portable(conn, device, batch, fresh, now)
+        resent = [t for t in fresh if t.tap_id in known] + again if known else again
         conflicts = await _keep_conflicts(conn, device, batch, resent, now) if resent else []
-        if inserted:
+        if len(known) < len(fresh):
             await jobs.add("transit.taps.price", {"batch": batch}, key=f"transit-taps:{batch}")
-    return Ingested(batch, len(taps), len(inserted), conflicts)
+    return Ingested(batch, len(taps), len(fresh) - len(known), conflicts)
 
 
 _COLUMNS = (
     "tap_id, device_id, batch, code, line, vehicle, stop, tapped_at, shown_result, state, "
     "received_at"
 )
-# One statement for the whole batch: column arrays unnested server-side (no per-row model
-# objects, no per-row round trip), and the conflict check done by the unique index.
+# One statement for the whole batch: the taps' fields as column arrays (FIELDS' order),
+# unnested server-side, what every tap shares as scalars; no per-row model objects, no
+# per-row round trip, and the unique index decides what is new. It answers one row: the
+# tap ids that were stored before (usually none), not one row per inserted tap.
 _UNNEST = (
-    f"INSERT INTO transit_taps ({_COLUMNS}) SELECT * FROM unnest("  # noqa: S608 (constant)
-    "$1::text[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], "
-    "$8::timestamptz[], $9::text[], $10::text[], $11::timestamptz[]) "
-    "ON CONFLICT (device_id, tap_id) DO NOTHING RETURNING tap_id"
+    "WITH u AS (SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], "  # noqa: S608 (constant)
+    "$5::text[], $6::timestamptz[], $7::text[]) "
+    "AS u(tap_id, code, line, vehicle, stop, tapped_at, shown_result)), "
+    f"i AS (INSERT INTO transit_taps ({_COLUMNS}) "
+    "SELECT u.tap_id, $8, $9, u.code, u.line, u.vehicle, u.stop, u.tapped_at, u.shown_result, "
+    "$10, $11 FROM u ON CONFLICT (device_id, tap_id) DO NOTHING RETURNING tap_id) "
+    "SELECT array_agg(tap_id) AS known FROM u WHERE tap_id NOT IN (SELECT tap_id FROM i)"
 )
 
 
-async def _insert_postgres(conn: BaseDBAsyncClient, rows: list[tuple[Any, ...]]) -> set[str]:
-    columns = [list(column) for column in zip(*rows, strict=True)]
-    # fetch, not execute_query: that reads the count from "INSERT 0 n" at the wrong place.
-    return {row["tap_id"] for row in await conn.execute_query_dict(_UNNEST, columns)}
+async def _insert_postgres(
+    conn: BaseDBAsyncClient, device: DevicePrincipal, batch: str, fresh: list[Scanned],
+    now: datetime,
+) -> set[str]:  # fmt: skip
+    """Insert the taps not stored before; the tap ids that were."""
+    params = [*_columns(fresh), device.device_id, batch, TapState.RECEIVED.value, now]
+    [row] = await conn.execute_query_dict(_UNNEST, params)
+    return set(row["known"] or ())
 
 
 async def _insert_portable(
-    conn: BaseDBAsyncClient, device: DevicePrincipal, rows: list[tuple[Any, ...]]
-) -> set[str]:
+    conn: BaseDBAsyncClient, device: DevicePrincipal, batch: str, fresh: list[Scanned],
+    now: datetime,
+) -> set[str]:  # fmt: skip
     found = (
-        await Tap.filter(device_id=device.device_id, tap_id__in=[r[0] for r in rows])
+        await Tap.filter(device_id=device.device_id, tap_id__in=[t.tap_id for t in fresh])
         .using_db(conn)
         .values_list("tap_id", flat=True)
     )
     known = {str(tap_id) for tap_id in found}
-    fresh = [
-        Tap(**dict(zip(_COLUMNS.split(", "), r, strict=True))) for r in rows if r[0] not in known
-    ]
-    await Tap.bulk_create(fresh, ignore_conflicts=True, using_db=conn)
-    return {t.tap_id for t in fresh}
+    rows = [
+        Tap(device_id=device.device_id, batch=batch, state=TapState.RECEIVED, received_at=now,
+            **{name: getattr(t, name) for name in FIELDS})
+        for t in fresh if t.tap_id not in known
+    ]  # fmt: skip
+    await Tap.bulk_create(rows, ignore_conflicts=True, using_db=conn)
+    return known
 
 
-def _same(tap: TapIn, stored: dict[str, Any]) -> bool:
+def _same(tap: Scanned, stored: dict[str, Any]) -> bool:
     at = stored["tapped_at"]
     at = at if at.tzinfo else at.replace(tzinfo=UTC)
     return at == tap.tapped_at and all(
@@ -119,7 +161,7 @@ def _same(tap: TapIn, stored: dict[str, Any]) -> bool:
     )
 
 
-def content_digest(tap: TapIn) -> str:
+def content_digest(tap: Scanned) -> str:
     parts = [tap.code, tap.line, tap.vehicle, tap.stop, tap.tapped_at.astimezone(UTC).isoformat(),
              tap.shown_result]  # fmt: skip
     return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
@@ -137,12 +179,11 @@ _DIFFERING = (
 
 
 async def _differing(
-    conn: BaseDBAsyncClient, device: DevicePrincipal, resent: list[TapIn]
-) -> list[tuple[TapIn, int]]:
+    conn: BaseDBAsyncClient, device: DevicePrincipal, resent: list[Scanned]
+) -> list[tuple[Scanned, int]]:
     """The re-sent taps whose content differs from the stored tap, with its id."""
     if conn.capabilities.dialect == "postgres":
-        columns: list[Any] = [[getattr(t, name) for t in resent] for name in ("tap_id", *CONTENT)]
-        found = await conn.execute_query_dict(_DIFFERING, [*columns, device.device_id])
+        found = await conn.execute_query_dict(_DIFFERING, [*_columns(resent), device.device_id])
         return [(resent[row["n"] - 1], row["id"]) for row in found]
     stored = {
         row["tap_id"]: row
@@ -154,7 +195,7 @@ async def _differing(
 
 
 async def _keep_conflicts(
-    conn: BaseDBAsyncClient, device: DevicePrincipal, batch: str, resent: list[TapIn],
+    conn: BaseDBAsyncClient, device: DevicePrincipal, batch: str, resent: list[Scanned],
     now: datetime,
 ) -> list[str]:  # fmt: skip
     """Compare re-sent taps with the stored ones; keep each differing content once."""
