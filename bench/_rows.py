@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import secrets
 import time
 from collections.abc import Awaitable, Callable
@@ -237,6 +238,7 @@ def text_push(account: WeChatAccount, openid: str, content: str, msg_id: int, no
 async def _bot(ctx: Context, size: int) -> Pool:
     """The demo resident asks a question the knowledge base answers; every push has its own
     MsgId and nonce (replays are refused)."""
+    from bot.crypto import Envelope
     from integrations.simworld import openid_for
 
     account = wechat_account(ctx.env)
@@ -246,8 +248,12 @@ async def _bot(ctx: Context, size: int) -> Pool:
     async with ctx.session.request(probe.method, probe.path, headers=probe.headers,
                                    data=probe.body) as resp:  # fmt: skip
         reply = await resp.text()
-        if resp.status != 200 or "<Encrypt>" not in reply:
-            raise NotReady(f"callback answered {resp.status}: {reply[:80]}")
+    sealed = re.search(r"<Encrypt><!\[CDATA\[(.+?)\]\]>", reply)
+    if resp.status != 200 or sealed is None:
+        raise NotReady(f"callback answered {resp.status}: {reply[:80]}")
+    inner = Envelope(account.token, account.aes_key, account.app_id).open(sealed.group(1))
+    if "<Content>" not in inner:  # a text answer, not an empty "success"
+        raise NotReady(f"the bot's reply holds no text: {inner[:80]}")
     return Pool([text_push(account, openid, BOT_QUESTION, base + n, now) for n in range(size)])
 
 
