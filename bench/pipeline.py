@@ -77,6 +77,7 @@ class Figure:
     errors: int  # answers of 400 and above plus socket errors
     seconds: float = 0.0  # pool rows: how long the run lasted
     requests: int = 0  # pool rows: requests answered
+    detail: str = ""  # what the errors were
 
 
 def ensure_wrk() -> str:
@@ -101,18 +102,25 @@ def parse_wrk(text: str) -> Figure:
     p99 = re.search(r"^\s*99(?:\.000)?%\s+([\d.]+)(us|ms|s|m)\b", text, re.MULTILINE)
     if rate is None or p99 is None:
         raise RuntimeError(f"wrk output not understood:\n{text}")
-    errors = sum(int(n) for n in re.findall(r"Non-2xx or 3xx responses:\s+(\d+)", text))
+    refused = sum(int(n) for n in re.findall(r"Non-2xx or 3xx responses:\s+(\d+)", text))
+    errors, detail = refused, [f"{refused} >= 400"] if refused else []
     socket = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)",
                        text)  # fmt: skip
     if socket:
         errors += sum(int(n) for n in socket.groups())
-    return Figure(float(rate.group(1)), float(p99.group(1)) * _UNITS[p99.group(2)], errors)
+        names = ("connect", "read", "write", "timeout")
+        detail += [
+            f"{name} {n}" for name, n in zip(names, socket.groups(), strict=True) if n != "0"
+        ]
+    rate_s, p99_ms = float(rate.group(1)), float(p99.group(1)) * _UNITS[p99.group(2)]
+    return Figure(rate_s, p99_ms, errors, detail=", ".join(detail))
 
 
 async def wrk(
     binary: str, url: str, headers: dict[str, str], seconds: int, connections: int
 ) -> Figure:
-    argv = [binary, "-t1", f"-c{connections}", f"-d{seconds}s", "--latency"]
+    # --timeout: a slow answer is a latency to count, not an error (wrk's default is 2 s).
+    argv = [binary, "-t1", f"-c{connections}", f"-d{seconds}s", "--latency", "--timeout", "30s"]
     for name, value in headers.items():
         argv += ["-H", f"{name}: {value}"]
     process = await asyncio.create_subprocess_exec(
@@ -124,10 +132,13 @@ async def wrk(
 
 def figure_of(result: load.Result) -> Figure:
     """A Figure from our own client's run."""
-    refused = sum(n for status, n in result.statuses.items() if status >= 400)
+    refused = {status: n for status, n in sorted(result.statuses.items()) if status >= 400}
+    detail = [f"{n} x {status}" for status, n in refused.items()]
+    if result.errors:
+        detail.append(f"{result.errors} without an answer")
     return Figure(
-        result.per_second, result.p99_ms, refused + result.errors, result.seconds,
-        result.requests,
+        result.per_second, result.p99_ms, sum(refused.values()) + result.errors,
+        result.seconds, result.requests, ", ".join(detail),
     )  # fmt: skip
 
 
@@ -409,6 +420,7 @@ def _median(figures: list[Figure]) -> Figure:
         sum(f.errors for f in figures),
         statistics.median(f.seconds for f in figures),
         int(statistics.median(f.requests for f in figures)),
+        "; ".join(f.detail for f in figures if f.detail),
     )
 
 
@@ -445,7 +457,8 @@ def judge(
     if row.p99 and figure.p99_ms >= TARGET_P99_MS:
         gaps.append(f"p99 >= {TARGET_P99_MS:.0f} ms")
     if figure.errors:
-        gaps.append(f"{figure.errors} errors")
+        gaps.append(f"{figure.errors} errors ({figure.detail})" if figure.detail
+                    else f"{figure.errors} errors")  # fmt: skip
     note = ""
     if row.pool:
         note = f"{figure.requests} in {figure.seconds:.1f} s"

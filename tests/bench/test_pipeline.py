@@ -39,6 +39,7 @@ def test_wrk_output_gives_rate_p99_and_every_error() -> None:
     assert figure.per_second == 900.5
     assert figure.p99_ms == 1200.0
     assert figure.errors == 13
+    assert figure.detail == "7 >= 400, read 2, write 1, timeout 3"
 
 
 def test_wrk_output_without_figures_is_refused() -> None:
@@ -79,6 +80,7 @@ def test_own_client_refusals_count_as_errors() -> None:
     result = load.Result(2.0, [0.01, 0.02, 0.03], Counter({201: 2, 409: 1}), errors=1)
     figure = pipeline.figure_of(result)
     assert (figure.per_second, figure.errors, figure.requests) == (1.5, 2, 3)
+    assert figure.detail == "1 x 409, 1 without an answer"
 
 
 def test_wechat_pushes_are_signed_sealed_and_each_unique() -> None:
