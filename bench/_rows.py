@@ -116,7 +116,9 @@ async def _records(ctx: Context, _: int) -> Fixed:
     body = await ctx.call("GET", path, headers=headers)  # the first read fills the cache
     if not body or not body.get("records"):
         raise NotReady("the demo resident has no medical records")
-    await ctx.call("GET", path, headers=headers)
+    again = await ctx.call("GET", path, headers=headers)
+    if again["source"]["as_of"] != body["source"]["as_of"]:  # the platform was asked again
+        raise NotReady("the record list was not served from the cache")
     return Fixed(path, headers)
 
 

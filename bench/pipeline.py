@@ -340,7 +340,7 @@ async def _targets(
             )
             tdir = workdir / f"t{index}"
             tdir.mkdir()
-            stack.callback(lambda t=target: [s.stop() for s in (t.palm2, t.palm, t.sims) if s])
+            stack.callback(lambda t=target: [stop_tree(s) for s in (t.palm2, t.palm, t.sims) if s])
             await _start(target, url, tdir)
             if workers > 1:
                 try:
@@ -349,6 +349,34 @@ async def _targets(
                     target.missing["ride-w2"] = f"--workers {workers} did not start: {exc}"[:200]
         stack.push_async_callback(server.flush_redis)
         yield hello, targets
+
+
+def stop_tree(process: server.Server) -> None:
+    """Stop the server, then any child it left behind (a worker outliving a supervisor that
+    was killed after 30 s): SIGTERM, then SIGKILL after 5 s, by pid."""
+    import signal
+    import time
+
+    children = process.tree()[1:]
+    process.stop()
+
+    def alive(pid: int) -> bool:
+        with contextlib.suppress(OSError):  # gone, or the pid now names something else
+            return b"multiprocessing" in Path(f"/proc/{pid}/cmdline").read_bytes()
+        return False
+
+    left = [pid for pid in children if alive(pid)]
+    if not left:
+        return
+    print(f"pipeline: {process.name} left process(es) {left} behind: stopping them")
+    for sig, grace in ((signal.SIGTERM, 5.0), (signal.SIGKILL, 0.0)):
+        for pid in left:
+            if alive(pid):
+                with contextlib.suppress(OSError):
+                    os.kill(pid, sig)
+        deadline = time.monotonic() + grace
+        while time.monotonic() < deadline and any(alive(pid) for pid in left):
+            time.sleep(0.1)
 
 
 async def _prepare(target: Target, row: _rows.Row, size: int) -> _rows.Fixed | _rows.Pool:
