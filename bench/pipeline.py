@@ -25,8 +25,8 @@ bottleneck? wrk's one thread sends hello some 25,000-30,000 requests/s on this m
 rows it measures are far below that; our own client's ceiling is measured against hello in
 every round too ("hello, own client" in the table): a pool row at more than half of that
 ceiling is marked "client-bound?" in its verdict, since it may be measuring the client (none
-was, in the runs so far: the pool rows answer a few hundred requests/s against a ceiling of
-a few thousand).
+was, in the runs so far: the pool rows answer 40-500 requests/s against a ceiling of
+4,700-14,000, the busiest machine giving the lowest).
 
 After the run the server's memory is read from /proc: VmRSS summed over its process tree
 (every worker), target under 300 MB. p99 under 50 ms at 64 connections is part of every row's
