@@ -101,6 +101,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--compare", metavar="REF", help="pipeline: also serve this git commit")
     parser.add_argument("--rounds", type=int, default=1, help="pipeline: rounds, median shown")
     parser.add_argument("--wrk-duration", type=int, default=10, help="pipeline: wrk seconds")
+    parser.add_argument("--rows", metavar="A,B", help="pipeline: only these rows, e.g. healthz,me")
     args = parser.parse_args(argv)
     unknown = set(args.only) - set(modules)
     if unknown:

@@ -47,7 +47,7 @@ def _children(pid: int) -> list[int]:
     return found
 
 
-def _status_kb(pid: int, field_name: str) -> int:
+def status_kb(pid: int, field_name: str) -> int:
     try:
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
             if line.startswith(field_name + ":"):
@@ -78,7 +78,7 @@ class Server:
 
     def rss_kb(self) -> int:
         """Resident memory of the whole process tree now."""
-        return sum(_status_kb(pid, "VmRSS") for pid in self.tree())
+        return sum(status_kb(pid, "VmRSS") for pid in self.tree())
 
     def sample(self) -> int:
         rss = self.rss_kb()
@@ -87,7 +87,7 @@ class Server:
 
     def high_water_kb(self) -> int:
         """The kernel's own peak (VmHWM), summed over the processes alive now."""
-        return sum(_status_kb(pid, "VmHWM") for pid in self.tree())
+        return sum(status_kb(pid, "VmHWM") for pid in self.tree())
 
     async def wait_ready(self, path: str, seconds: float = 90.0) -> None:
         loop = asyncio.get_running_loop()

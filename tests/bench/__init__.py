@@ -1,0 +1,1 @@
+"""Tests of the benchmark code: parsing and request factories (nothing timed)."""
