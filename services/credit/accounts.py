@@ -51,15 +51,34 @@ async def issue_code(deps: Deps, actor_id: uuid.UUID, member: str, *, now: datet
 
     For a family member it is their code: the waiver rests on their own credit.
     """
-    _, holder = await members.resolve(actor_id, member, cipher=deps.cipher, now=now)
-    identity_of(holder, deps.cipher)  # no code for someone the platform cannot be asked about
-    account = await account_of(holder)
+    account_id = await _account_for_code(deps, actor_id, member, now=now)
     try:
         issuer = await deps.codes.issuer()
     except NotFound:  # no issuer key yet
         raise shared.codes_unavailable("信用码", "Credit codes") from None
-    subject = Subject.from_uuid(account.id)
+    subject = Subject.from_uuid(account_id)
     return issue_online(issuer, Purpose.CREDIT, subject, now=int(now.timestamp()))
+
+
+async def _account_for_code(
+    deps: Deps, actor_id: uuid.UUID, member: str, *, now: datetime
+) -> uuid.UUID:
+    """The account a code for ``member`` names, once the holder may have one.
+
+    For oneself it is kept by this process (``services.localcopy``) under the resident, whose
+    every change (real name, account closed) drops it: an account, once opened, stays the
+    resident's. A family member's goes through the delegation every time.
+    """
+    kept = deps.changes.copy("credit-own-account", topic="resident")
+    if member == "self" and (found := kept.get(actor_id.hex)) is not None:
+        return found  # type: ignore[no-any-return]
+    epoch = kept.begin()
+    _, holder = await members.resolve(actor_id, member, cipher=deps.cipher, now=now)
+    identity_of(holder, deps.cipher)  # no code for someone the platform cannot be asked about
+    account = await account_of(holder)
+    if member == "self":
+        kept.keep(actor_id.hex, account.id, actor_id.hex, epoch)
+    return account.id
 
 
 async def account_from_code(

@@ -8,6 +8,7 @@ someone else's simply finds nothing.
 from __future__ import annotations
 
 import json
+from collections import OrderedDict
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -54,6 +55,29 @@ def source_of(answer: Answer, env: Env) -> Source:
     return Source(answer.fetched_at, answer.age_seconds(env.now), answer.stale)
 
 
+_PARSED: OrderedDict[tuple[str, str], tuple[Bundle, list[mapping.Summary]]] = OrderedDict()
+_PARSED_SIZE = 512
+
+
+def _parse_page(body: str, names_body: str, names: dict[str, mapping.Hospital]) -> tuple[
+    Bundle, list[mapping.Summary]
+]:  # fmt: skip
+    """A cached page, validated as FHIR and summarised: once per distinct answer and hospital
+    list in this process (the same text always gives the same result; validating a bundle
+    again costs milliseconds), the most recently used few hundred kept."""
+    key = (body, names_body)
+    found = _PARSED.get(key)
+    if found is not None:
+        _PARSED.move_to_end(key)
+        return found
+    bundle = Bundle.model_validate(json.loads(body)["bundle"])
+    parsed = (bundle, mapping.summaries(bundle, names))
+    _PARSED[key] = parsed
+    if len(_PARSED) > _PARSED_SIZE:
+        _PARSED.popitem(last=False)
+    return parsed
+
+
 async def hospital_names(env: Env) -> tuple[dict[str, mapping.Hospital], Answer]:
     """The hospitals on the platform, by our organisation code (not personal: shared cache)."""
 
@@ -78,7 +102,7 @@ async def list_records(
     """One page of the member's records, newest first; ``cursor`` continues a listing."""
     reader = await reader_for(env, actor, member)
     gateway = Gateway(env, reader.owner)
-    names, _ = await hospital_names(env)
+    names, names_answer = await hospital_names(env)
     path = _open_cursor(env, reader, cursor) if cursor else None
     pid = await patient_id(gateway, reader)
     if pid is None:
@@ -91,12 +115,12 @@ async def list_records(
 
     described = path or f"{kind}:{query.since}:{query.until}:{query.hospital}:{query.count}"
     answer = await gateway.fetch(f"page:{described}", call, caller_query=True)
-    data = json.loads(answer.body)
-    bundle = Bundle.model_validate(data["bundle"])
-    items = mapping.summaries(bundle, names)
+    bundle, parsed = _parse_page(answer.body, names_answer.body, names)
+    items = list(parsed)
     access = reader.access(AccessAction.LIST, detail={"kind": kind or "all", "count": len(items)})
     await accesslog.append(env.cipher, access, now=env.now)
-    next_cursor = _seal_cursor(env, reader, data["next"]) if data["next"] else None
+    following = json.loads(answer.body)["next"]
+    next_cursor = _seal_cursor(env, reader, following) if following else None
     return RecordPage(items, next_cursor, source_of(answer, env), bundle)
 
 
