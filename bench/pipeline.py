@@ -321,6 +321,9 @@ async def _targets(
 ) -> AsyncIterator[tuple[server.Server, list[Target]]]:
     await server.flush_redis()
     async with contextlib.AsyncExitStack() as stack:
+        # Registered first, so it runs last: a server still running would find its job
+        # stream gone under it.
+        stack.push_async_callback(server.flush_redis)
         targets = []
         if compare:
             root = stack.enter_context(_worktree(compare))
@@ -347,7 +350,6 @@ async def _targets(
                     await _start_workers(target, workers)
                 except RuntimeError as exc:  # REF may not know --workers
                     target.missing["ride-w2"] = f"--workers {workers} did not start: {exc}"[:200]
-        stack.push_async_callback(server.flush_redis)
         yield hello, targets
 
 

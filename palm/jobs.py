@@ -20,8 +20,15 @@ from aiohttp import web
 from redis.asyncio.retry import Retry
 from redis.backoff import ExponentialBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import ResponseError
 from redis.exceptions import TimeoutError as RedisTimeoutError
-from taskiq import AsyncBroker, AsyncTaskiqDecoratedTask, InMemoryBroker, TaskiqScheduler
+from taskiq import (
+    AckableMessage,
+    AsyncBroker,
+    AsyncTaskiqDecoratedTask,
+    InMemoryBroker,
+    TaskiqScheduler,
+)
 from taskiq.api import run_receiver_task, run_scheduler_task
 from taskiq.schedule_sources import LabelScheduleSource
 from taskiq_redis import RedisStreamBroker
@@ -35,6 +42,26 @@ from services.job_table import TABLE
 log = logging.getLogger("palm.jobs")
 
 
+class StreamBroker(RedisStreamBroker):
+    """taskiq's Redis-stream broker, which also survives losing its stream: a Redis restarted
+    without its data, or flushed, answers every read with NOGROUP, and taskiq's receiver would
+    fail and retry in a tight loop for ever (tens of thousands of logged errors a minute). The
+    stream and its consumer group are declared again instead; what was queued is still in the
+    outbox, which the sweep hands over again."""
+
+    async def listen(self) -> AsyncIterator[AckableMessage]:  # type: ignore[override]
+        while True:
+            try:
+                async for message in super().listen():
+                    yield message
+            except ResponseError as exc:
+                if "NOGROUP" not in str(exc):
+                    raise
+                log.warning("the job stream or its consumer group was gone: declared again")
+                await self._declare_consumer_group()
+                await asyncio.sleep(0.1)
+
+
 class JobQueue:
     """Hands outbox ids to the broker; runs the receiver and the cron scheduler when asked.
 
@@ -45,7 +72,7 @@ class JobQueue:
         self._deps = deps
         self.table = table
         self.broker: AsyncBroker = (
-            RedisStreamBroker(
+            StreamBroker(
                 settings.redis_url,
                 queue_name="palm:jobs",
                 consumer_group_name="palm-workers",

@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 import ast
+import asyncio
 import importlib
 import logging
 import re
+import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from aiohttp.test_utils import TestClient
+from redis.asyncio import Redis
 
 from models.jobs import OutboxMessage
 from palm import keys
 from palm.jobs import JobQueue
+from palm.settings import Settings
 from services import jobs
 from services.job_table import TABLE
 
@@ -110,3 +114,32 @@ async def test_the_queue_schedules_each_cron_job_of_its_table(client: TestClient
     for job in TABLE.cron:
         task = tasks[f"palm.cron.{job.name}"]
         assert task.labels["schedule"] == [{"cron": job.cron}]
+
+
+async def test_the_stream_broker_declares_a_lost_stream_again(settings: Settings) -> None:
+    """A Redis that lost its data (restarted without it, flushed) answers NOGROUP: the receiver
+    declares the stream and its group again and goes on, instead of failing for ever."""
+    if not settings.redis_url:
+        pytest.skip("needs a real Redis")
+    from taskiq.message import BrokerMessage
+
+    from palm.jobs import StreamBroker
+
+    queue = f"palm:test-jobs:{uuid.uuid4().hex}"
+    broker = StreamBroker(settings.redis_url, queue_name=queue, consumer_group_name="g",
+                          xread_block=100)  # fmt: skip
+    await broker.startup()
+    redis = Redis.from_url(settings.redis_url)
+    try:
+        await redis.delete(queue)  # stream and group gone
+        messages = broker.listen()
+        first = asyncio.ensure_future(anext(messages))
+        await asyncio.sleep(0.3)  # the receiver met NOGROUP and declared them again
+        await broker.kick(BrokerMessage(task_id="t", task_name="n", message=b"hello", labels={}))
+        received = await asyncio.wait_for(first, timeout=5)
+        assert received.data == b"hello"
+        await messages.aclose()
+    finally:
+        await redis.delete(queue)
+        await redis.aclose()
+        await broker.shutdown()
