@@ -20,7 +20,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from palm import keys
 from palm.problems import UnsupportedMediaType
 from services import errors as shared
-from services import jobs
+from services import jobs, localcopy
 from services.errors import (
     FieldError,
     InvalidInput,
@@ -155,11 +155,12 @@ def _endpoint(op: Operation) -> Callable[[web.Request], Awaitable[web.StreamResp
         _refuse_nul(request.match_info.items(), "path")
         if op.body is not None:
             kwargs["body"] = await _read_body(request, op.body)
-        collecting = jobs.collect()
+        collecting, announcing = jobs.collect(), localcopy.collect()
         try:
             result = await op.handler(request, **kwargs)
         finally:
             added = jobs.collected(collecting)
+            localcopy.apply_here(request.app[keys.DEPS].changes, announcing)
         if added:  # committed by now: hand the new outbox messages to the queue at once
             await request.app[keys.JOBS].kick(added)  # never raises: the sweep is behind it
         if isinstance(result, web.StreamResponse):

@@ -8,7 +8,7 @@ Cron times are UTC (Weihai is UTC+8).
 
 from __future__ import annotations
 
-from services import custom_messages, jobs, notifications
+from services import custom_messages, jobs, localcopy, notifications
 from services.credit import reports
 from services.hotline import actions, progress, tickets
 from services.jobs import CronJob
@@ -18,6 +18,7 @@ from services.transit import pricing, reverification, settlement
 
 TABLE = jobs.JobTable(
     handlers={
+        "localcopy.announce": localcopy.announce_job,
         "notification.send": notifications.send,
         "notification.custom": custom_messages.send_custom_job,
         "hotline.submit": tickets.submit,

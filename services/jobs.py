@@ -35,6 +35,7 @@ Handler = Callable[[Deps, Payload], Awaitable[None]]
 Scheduled = Callable[[Deps], Awaitable[None]]
 
 Topic = Literal[
+    "localcopy.announce",
     "notification.send",
     "notification.custom",
     "hotline.submit",

@@ -20,11 +20,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import logging
 import time
+import uuid
 from collections import OrderedDict
 from collections.abc import Callable
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from redis.asyncio import Redis
 from redis.backoff import NoBackoff
@@ -32,6 +34,9 @@ from redis.exceptions import RedisError
 from redis.retry import Retry
 
 log = logging.getLogger("palm.localcopy")
+
+if TYPE_CHECKING:
+    from services.deps import Deps
 
 CHANNEL = "palm:changed"
 V = TypeVar("V")
@@ -214,3 +219,41 @@ class Changes:
                     await pubsub.aclose()  # type: ignore[no-untyped-call]
             await asyncio.sleep(delay)
             delay = min(delay * 2, 5.0)
+
+
+# Announcements made in the current request, applied here as soon as it has committed.
+_made: contextvars.ContextVar[list[tuple[str, str]] | None] = contextvars.ContextVar(
+    "announcements", default=None
+)
+
+
+async def after_commit(topic: str, value: str) -> None:
+    """Inside a transaction that changes what copies keep: announce (topic, value) once it has
+    committed, through the outbox (``announce_job``), so a rollback announces nothing and a
+    crash loses nothing. The request that made it drops it here at once when it ends
+    (``collect``/``apply_here``); other processes hear it when the job runs, a moment later.
+    """
+    from services import jobs  # services.jobs needs Deps, which needs this module
+
+    await jobs.add("localcopy.announce", {"topic": topic, "value": value},
+                   key=f"announce:{topic}:{value}:{uuid.uuid4().hex}")  # fmt: skip
+    made = _made.get()
+    if made is not None:
+        made.append((topic, value))
+
+
+def collect() -> contextvars.Token[list[tuple[str, str]] | None]:
+    return _made.set([])
+
+
+def apply_here(changes: Changes, token: contextvars.Token[list[tuple[str, str]] | None]) -> None:
+    """After the request's work has committed: drop what its announcements name, here."""
+    made = _made.get() or []
+    _made.reset(token)
+    for topic, value in made:
+        changes.forget_here(topic, value)
+
+
+async def announce_job(deps: Deps, payload: dict[str, Any]) -> None:
+    """Job: tell every process (``after_commit``)."""
+    await deps.changes.announce((str(payload["topic"]), str(payload["value"])))

@@ -130,9 +130,10 @@ async def talent_card(request: web.Request, query: TalentMemberQuery) -> TalentC
 )
 async def talent_card_code(request: web.Request, query: TalentCardQuery) -> TalentCodeOut:
     """A live code for your card or a family sub-card: valid ~2 minutes, refresh each minute."""
+    deps = request.app[keys.DEPS]
     card, issued = await view.card_code(
-        request[keys.PRINCIPAL].resident_id, query.card,
-        request.app[keys.DEPS].codes, datetime.now(UTC),
+        request[keys.PRINCIPAL].resident_id, query.card, deps.codes, datetime.now(UTC),
+        deps.changes,
     )  # fmt: skip
     return TalentCodeOut(
         card_id=str(card.id), tier=card.tier.value, code=issued.text,

@@ -16,6 +16,7 @@ from tortoise.transactions import in_transaction
 from codes.fields import Purpose, Subject
 from models.codes import RevocationReason
 from models.talent.cards import CardKind, CardStatus, TalentCard, TalentTier
+from services import localcopy
 from services.codes import revocations
 from services.talent import errors
 from services.talent.clock import local_date
@@ -45,6 +46,15 @@ def check_usable(card: TalentCard, today: date) -> None:
         raise errors.card_expired()
 
 
+TOPIC = "talent-card"  # value: the holder's resident id (hex)
+
+
+async def changed(resident_id: uuid.UUID) -> None:
+    """In the transaction that writes any of the resident's cards: what processes keep of them
+    (``services.talent.view.card_code``) is dropped once it commits."""
+    await localcopy.after_commit(TOPIC, resident_id.hex)
+
+
 async def latest_primary(resident_id: uuid.UUID) -> TalentCard | None:
     """The resident's most recent own card, whatever its state."""
     return (
@@ -68,6 +78,7 @@ async def family_of(card: TalentCard, status: CardStatus = CardStatus.ACTIVE) ->
 async def _end(card: TalentCard, status: CardStatus, now: datetime) -> None:
     card.status, card.active_key, card.ended_at = status, None, now
     await card.save(update_fields=["status", "active_key", "ended_at"])
+    await changed(card.resident_id)  # type: ignore[attr-defined]
     if status in (CardStatus.LOST, CardStatus.CANCELLED):
         reason = RevocationReason.LOST if status is CardStatus.LOST else RevocationReason.CANCELLED
         await revocations.revoke(Subject.from_uuid(card.id), Purpose.TALENT, reason)
@@ -113,6 +124,7 @@ async def issue(
                 continue
             sub.primary_id, sub.tier, sub.valid_until = card.id, card.tier, card.valid_until
             await sub.save(update_fields=["primary_id", "tier", "valid_until"])
+    await changed(resident_id)
     return card
 
 
@@ -154,6 +166,7 @@ async def reissue(resident_id: uuid.UUID, now: datetime) -> TalentCard:
 
 
 async def _copy(old: TalentCard, *, primary_id: uuid.UUID | None, now: datetime) -> TalentCard:
+    await changed(old.resident_id)  # type: ignore[attr-defined]
     return await TalentCard.create(
         id=uuid.uuid4(), resident_id=old.resident_id, kind=old.kind,  # type: ignore[attr-defined]
         primary_id=primary_id, relation=old.relation, holder_key=old.holder_key,

@@ -87,6 +87,7 @@ async def add(
             await TalentCard.filter(id=primary.id).select_for_update().first()
             if len(await cards.family_of(primary)) >= allowance:
                 raise errors.family_limit(allowance)
+            await cards.changed(resident.id)
             return await TalentCard.create(
                 id=uuid.uuid4(), resident_id=resident.id, kind=CardKind.FAMILY,
                 primary_id=primary.id, relation=relation, holder_key=holder, active_key=holder,

@@ -10,6 +10,7 @@ from datetime import date, datetime
 from codes.online import IssuedCode
 from models.talent.cards import CardStatus, TalentCard
 from services.codes.snapshot import CodeKeys
+from services.localcopy import Changes
 from services.privacy import FieldCipher, mask_name
 from services.talent import benefits, cards, codes, errors, image, rules
 from services.talent.clock import local_date
@@ -60,10 +61,29 @@ async def card_view(resident_id: uuid.UUID, cipher: FieldCipher, now: datetime) 
 
 
 async def card_code(
-    resident_id: uuid.UUID, card_id: uuid.UUID | None, keys: CodeKeys, now: datetime
+    resident_id: uuid.UUID,
+    card_id: uuid.UUID | None,
+    keys: CodeKeys,
+    now: datetime,
+    changes: Changes | None = None,
 ) -> tuple[TalentCard, IssuedCode]:
-    """A live code for the resident's card, or for one of its family sub-cards."""
-    card = await cards.usable_card(resident_id, card_id, local_date(now))
+    """A live code for the resident's card, or for one of its family sub-cards.
+
+    With ``changes``, the card is kept by this process (``services.localcopy``) until any of
+    the resident's cards is written (``cards.changed``); whether it is usable today is judged
+    on every request.
+    """
+    today = local_date(now)
+    kept = changes.copy("talent-cards", topic=cards.TOPIC) if changes is not None else None
+    key = f"{resident_id.hex}:{card_id or 'own'}"
+    card: TalentCard | None = kept.get(key) if kept is not None else None
+    if card is None:
+        epoch = kept.begin() if kept is not None else 0
+        card = await cards.usable_card(resident_id, card_id, today)
+        if kept is not None:
+            kept.keep(key, card, resident_id.hex, epoch)
+    else:
+        cards.check_usable(card, today)
     return card, codes.issue(await keys.issuer(), card, now=int(now.timestamp()))
 
 
