@@ -32,6 +32,7 @@ from services.deps import Deps
 from services.identity.sessions import Sessions
 from services.identity.wechat_token import AccessTokenHolder
 from services.localcopy import Changes
+from services.medical.access_writer import AccessWriter
 from services.privacy import FieldCipher
 from services.ratelimit import Limiter
 
@@ -117,6 +118,7 @@ async def _deps_ctx(app: web.Application) -> AsyncIterator[None]:
         sessions=sessions,
         limiter=limiter,
         cipher=cipher,
+        access_log=AccessWriter(cipher),
         wechat=wechat,
         wechat_tokens=AccessTokenHolder(redis, wechat),
         aishandong=AiShandongClient(session, platforms["aishandong"], metrics),

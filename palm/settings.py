@@ -147,6 +147,9 @@ class _AppVariables(_Variables):
         _scheme("postgres", "postgresql", "sqlite"),
         Field(description="postgres://user:password@host:port/name or sqlite://path"),
     ] = "sqlite://var/palm.sqlite3"
+    PALM_DB_POOL: Annotated[
+        int, Field(gt=0, le=1000, description="connections, a whole number from 1 to 1000")
+    ] = 20
     REDIS_URL: Annotated[
         str | None,
         _scheme("redis", "rediss", "unix"),
@@ -322,6 +325,8 @@ class Settings:
     host: str = "127.0.0.1"
     port: int = 8080
     database_url: str = "sqlite://var/palm.sqlite3"
+    # PostgreSQL connections per process (asyncpg's pool; a ``maxsize`` in the URL wins).
+    db_pool: int = 20
     redis_url: str | None = None
     secret_keys: tuple[tuple[str, bytes], ...] = field(
         default_factory=lambda: (("dev1", _dev_key("dev1")),)
@@ -389,6 +394,7 @@ class Settings:
             host=app.HOST,
             port=app.PORT,
             database_url=app.DATABASE_URL,
+            db_pool=app.PALM_DB_POOL,
             redis_url=app.REDIS_URL,
             secret_keys=secret_keys or (("dev1", _dev_key("dev1")),),
             **platforms,  # type: ignore[arg-type]

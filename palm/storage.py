@@ -25,6 +25,10 @@ def database_url(settings: Settings) -> str:
     url = settings.database_url
     if url.startswith("postgresql://"):
         url = "postgres://" + url.removeprefix("postgresql://")
+    if url.startswith("postgres://") and "maxsize=" not in url.partition("?")[2]:
+        # Tortoise's own default is 5 connections, for every request in flight in the process
+        # (a transaction waiting on a row lock holds one).
+        url += ("&" if "?" in url else "?") + f"maxsize={settings.db_pool}"
     if url.startswith("sqlite://"):
         _sqlite_datetimes_in_utc()
         if not url.startswith("sqlite://:memory:"):

@@ -21,6 +21,7 @@ from services.codes.snapshot import KeyCache
 from services.identity.sessions import Sessions
 from services.identity.wechat_token import AccessTokenHolder
 from services.localcopy import Changes
+from services.medical.access_writer import AccessWriter
 from services.medical.config import MedicalConfig
 from services.privacy import FieldCipher
 from services.ratelimit import Limiter
@@ -51,6 +52,7 @@ class Deps:
     sessions: Sessions  # sessions in Redis and this process's copy of them
     limiter: Limiter  # rate-limit counts, sent to Redis in batches
     cipher: FieldCipher
+    access_log: AccessWriter  # record reads' log entries, written together (group commit)
     wechat: WeChatClient
     wechat_tokens: AccessTokenHolder
     aishandong: AiShandongClient

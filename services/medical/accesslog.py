@@ -70,14 +70,9 @@ def entry_hash(cipher: FieldCipher, seq: int, at: datetime, row: dict[str, Any],
     return cipher.lookup_hash(_canonical(seq, at, row, prev), field="medical_access_log")
 
 
-async def append(cipher: FieldCipher, access: Access, *, now: datetime) -> AccessLogEntry:
-    """Add one entry at the end of the patient's chain; appends for other patients never wait.
-
-    The patient's head row is locked (``FOR UPDATE`` on PostgreSQL; SQLite runs one
-    transaction at a time), so concurrent appends for one patient queue on it: no fork, no gap.
-    """
-    at = now.astimezone(UTC)
-    row: dict[str, Any] = {
+def entry_row(cipher: FieldCipher, access: Access) -> dict[str, Any]:
+    """The columns of ``access``'s entry but its place in the chain (seq, time, hashes)."""
+    return {
         "patient_key": access.patient_key,
         "actor_id": access.actor_id,
         "organisation": access.organisation,
@@ -91,6 +86,16 @@ async def append(cipher: FieldCipher, access: Access, *, now: datetime) -> Acces
             json.dumps(access.detail, ensure_ascii=False), field="medical_access_detail"
         ),
     }
+
+
+async def append(cipher: FieldCipher, access: Access, *, now: datetime) -> AccessLogEntry:
+    """Add one entry at the end of the patient's chain; appends for other patients never wait.
+
+    The patient's head row is locked (``FOR UPDATE`` on PostgreSQL; SQLite runs one
+    transaction at a time), so concurrent appends for one patient queue on it: no fork, no gap.
+    """
+    at = now.astimezone(UTC)
+    row = entry_row(cipher, access)
     key = access.patient_key
     for _ in range(_ATTEMPTS):
         try:

@@ -20,7 +20,8 @@ from integrations.base import PlatformError, PlatformUnavailable
 from integrations.health.client import BinaryStream, HealthClient, HealthServerError
 from services.codes.snapshot import KeyCache
 from services.deps import Deps
-from services.medical import errors
+from services.medical import accesslog, errors
+from services.medical.access_writer import AccessWriter
 from services.medical.breaker import CircuitBreaker, CircuitOpen
 from services.medical.cache import Cached, MedicalCache
 from services.medical.config import MedicalConfig
@@ -52,12 +53,23 @@ class Env:
     config: MedicalConfig
     now: datetime
     caller: str = ""  # who is asking (a resident id): what the breaker counts a 500 against
+    access_log: AccessWriter | None = None  # None: each read's entry in a transaction of its own
+
+    async def log_access(self, access: accesslog.Access) -> None:
+        """Put a read in the patient's access log, before the answer leaves (standalone reads
+        only: an entry that must commit with another change uses ``accesslog.append``)."""
+        if self.access_log is None:
+            await accesslog.append(self.cipher, access, now=self.now)
+        else:
+            await self.access_log.append(access, now=self.now)
 
     @classmethod
     def from_deps(cls, deps: Deps, now: datetime, caller: str = "") -> Env:
         """From the app's resources and its ``medical`` settings."""
         config = deps.settings.medical
-        return cls(deps.health, deps.redis, deps.cipher, deps.codes, config, now, caller)
+        return cls(
+            deps.health, deps.redis, deps.cipher, deps.codes, config, now, caller, deps.access_log
+        )
 
 
 class Gateway:

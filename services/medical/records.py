@@ -22,7 +22,7 @@ from integrations.health.client import BinaryStream, Query
 from integrations.health.fhir import RecordKind
 from models.identity.residents import Resident
 from models.medical.access_log import AccessAction
-from services.medical import accesslog, errors, mapping
+from services.medical import errors, mapping
 from services.medical.gateway import Answer, Env, Gateway
 from services.medical.readers import Reader, patient_id, reader_for
 
@@ -118,7 +118,7 @@ async def list_records(
     bundle, parsed = _parse_page(answer.body, names_answer.body, names)
     items = list(parsed)
     access = reader.access(AccessAction.LIST, detail={"kind": kind or "all", "count": len(items)})
-    await accesslog.append(env.cipher, access, now=env.now)
+    await env.log_access(access)
     following = json.loads(answer.body)["next"]
     next_cursor = _seal_cursor(env, reader, following) if following else None
     return RecordPage(items, next_cursor, source_of(answer, env), bundle)
@@ -145,7 +145,7 @@ async def get_record(env: Env, actor: Resident, member: str, record_id: str) -> 
     reader = await reader_for(env, actor, member)
     view = await _view(env, reader, record_id)
     access = reader.access(AccessAction.READ, record_ref=record_id, detail=_about(view.detail))
-    await accesslog.append(env.cipher, access, now=env.now)
+    await env.log_access(access)
     return view
 
 
@@ -162,7 +162,7 @@ async def document(
     async with Gateway(env, reader.owner).binary(doc.path) as stream:
         about = _about(view.detail)
         access = reader.access(AccessAction.DOCUMENT, record_ref=record_id, detail=about)
-        await accesslog.append(env.cipher, access, now=env.now)
+        await env.log_access(access)
         yield stream
 
 
