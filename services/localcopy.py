@@ -52,14 +52,14 @@ class LocalCopy(Generic[V]):
         self.live = False  # set by Changes while subscribed
         self.hits = 0
         self._epoch = 0
-        self._values: OrderedDict[str, tuple[V, str, float]] = OrderedDict()
+        self._values: OrderedDict[str, tuple[V, str, float]] = OrderedDict()  # value, owner, until
         self._of_owner: dict[str, set[str]] = {}
 
     def get(self, key: str) -> V | None:
         if not self.live:
             return None
         found = self._values.get(key)
-        if found is None or time.monotonic() - found[2] >= self.fresh_seconds:
+        if found is None or time.monotonic() >= found[2]:
             return None
         self._values.move_to_end(key)
         self.hits += 1
@@ -69,10 +69,17 @@ class LocalCopy(Generic[V]):
         """Call before reading the truth; pass the result to ``keep``."""
         return self._epoch
 
-    def keep(self, key: str, value: V, owner: str, epoch: int) -> None:
+    def keep(
+        self, key: str, value: V, owner: str, epoch: int, *, fresh_seconds: float | None = None
+    ) -> None:
+        """Keep ``value`` (read at ``epoch``) for ``fresh_seconds`` at most (the copy's own
+        bound when None or longer)."""
         if not self.live or epoch != self._epoch:
             return
-        self._values[key] = (value, owner, time.monotonic())
+        fresh = (
+            self.fresh_seconds if fresh_seconds is None else min(fresh_seconds, self.fresh_seconds)
+        )
+        self._values[key] = (value, owner, time.monotonic() + fresh)
         self._values.move_to_end(key)
         self._of_owner.setdefault(owner, set()).add(key)
         if len(self._values) > self.size:

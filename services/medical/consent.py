@@ -114,7 +114,7 @@ async def revoke(env: Env, actor: Resident, consent_id: uuid.UUID) -> Revoked:
         )
         # What the clinician's reads cached goes now, and again after any read under way.
         await cache.forget_later(cache.consent_owner(consent.id), env.now)
-    await cache.drop_owner(env.redis, cache.consent_owner(consent.id))
+    await cache.drop_owner(env.redis, cache.consent_owner(consent.id), env.changes)
     return Revoked(consent, what)
 
 

@@ -20,10 +20,11 @@ from integrations.base import PlatformError, PlatformUnavailable
 from integrations.health.client import BinaryStream, HealthClient, HealthServerError
 from services.codes.snapshot import KeyCache
 from services.deps import Deps
+from services.localcopy import Changes
 from services.medical import accesslog, errors
 from services.medical.access_writer import AccessWriter
 from services.medical.breaker import CircuitBreaker, CircuitOpen
-from services.medical.cache import Cached, MedicalCache
+from services.medical.cache import Cached, MedicalCache, answers_copy
 from services.medical.config import MedicalConfig
 from services.privacy import FieldCipher
 
@@ -54,6 +55,7 @@ class Env:
     now: datetime
     caller: str = ""  # who is asking (a resident id): what the breaker counts a 500 against
     access_log: AccessWriter | None = None  # None: each read's entry in a transaction of its own
+    changes: Changes | None = None  # None: no copies kept in this process
 
     async def log_access(self, access: accesslog.Access) -> None:
         """Put a read in the patient's access log, before the answer leaves (standalone reads
@@ -68,8 +70,9 @@ class Env:
         """From the app's resources and its ``medical`` settings."""
         config = deps.settings.medical
         return cls(
-            deps.health, deps.redis, deps.cipher, deps.codes, config, now, caller, deps.access_log
-        )
+            deps.health, deps.redis, deps.cipher, deps.codes, config, now, caller,
+            deps.access_log, deps.changes,
+        )  # fmt: skip
 
 
 class Gateway:
@@ -80,7 +83,8 @@ class Gateway:
         self.now = env.now
         self._caller = env.caller
         self._config = env.config
-        self._cache = MedicalCache(env.redis, env.cipher, owner, env.config.keep_seconds)
+        copy = answers_copy(env.changes, env.config.fresh_seconds) if env.changes else None
+        self._cache = MedicalCache(env.redis, env.cipher, owner, env.config.keep_seconds, copy)
         self._breaker = CircuitBreaker(
             env.redis,
             "health",
