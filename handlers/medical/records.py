@@ -111,7 +111,9 @@ def medical_env(request: web.Request) -> Env:
 
 
 async def current_resident(request: web.Request) -> Resident:
-    return await residents.get_active(request[keys.PRINCIPAL].resident_id)
+    """The caller (read only: the medical endpoints change nothing on the resident's row)."""
+    changes = request.app[keys.DEPS].changes
+    return await residents.get_active_for_reading(changes, request[keys.PRINCIPAL].resident_id)
 
 
 def _wants_fhir(request: web.Request) -> bool:

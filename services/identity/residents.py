@@ -12,6 +12,7 @@ from models.identity.delegations import Delegation
 from models.identity.residents import Grant, Language, Resident, ResidentStatus
 from services.identity import errors
 from services.identity.sessions import Sessions
+from services.localcopy import Changes
 from services.privacy import FieldCipher, mask_name, mask_phone
 from services.talent import cards as talent_cards
 
@@ -35,6 +36,26 @@ async def get_active(resident_id: uuid.UUID) -> Resident:
     resident = await Resident.get_or_none(id=resident_id, status=ResidentStatus.ACTIVE)
     if resident is None:
         raise errors.session_invalid()
+    return resident
+
+
+ROWS_COPY = "resident-rows"
+
+
+async def get_active_for_reading(changes: Changes, resident_id: uuid.UUID) -> Resident:
+    """The active resident, from this process's copy when it has one (at most 30 s old, dropped
+    on any announced change to the resident: real name, phone, language, closing).
+
+    For reads that change nothing: the row is shared by every request of the process, so it
+    must not be edited or saved (take ``get_active`` for that)."""
+    copy = changes.copy(ROWS_COPY, size=5_000, fresh_seconds=30.0, topic="resident")
+    key = resident_id.hex
+    kept: Resident | None = copy.get(key)
+    if kept is not None:
+        return kept
+    epoch = copy.begin()
+    resident = await get_active(resident_id)
+    copy.keep(key, resident, key, epoch)
     return resident
 
 

@@ -91,3 +91,20 @@ async def test_record_reads_hit_the_copy(client: TestClient, reader: ReaderFacto
     again = await resident.records()
     assert again == first
     assert copy.hits >= hits + 3  # hospitals, patient id and the page itself
+
+
+async def test_the_kept_resident_follows_a_real_name_verification(client: TestClient) -> None:
+    """The medical endpoints read the caller's row from this process's copy; verifying the
+    real name is a change to it, so the next read sees the verified resident at once."""
+    from tests.helpers import bearer, new_wechat_user, problem
+    from tests.identity.test_me import _add_person
+
+    person = await _add_person(client)
+    token = await new_wechat_user(client, "o-kept-resident")
+    headers = bearer(token)
+    refused = await client.get("/api/v1/medical/records", headers=headers)
+    await problem(refused, 403, "real_name_required")  # the unverified row is now kept here
+    body = {"name": person["name"], "id_number": person["id_number"]}
+    assert (await client.post("/api/v1/me/real-name", json=body, headers=headers)).status == 200
+    resp = await client.get("/api/v1/medical/records", headers=headers)
+    assert resp.status == 200, await resp.text()
