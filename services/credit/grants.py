@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from typing import Literal
 
 from tortoise.exceptions import IntegrityError
+from tortoise.functions import Sum
 from tortoise.transactions import in_transaction
 
 from models.credit.scenes import CreditAccount, CreditScene, SceneKind
@@ -118,11 +119,15 @@ async def _check_limits(
     blocked = await CreditDefault.filter(account_id=account.id, report_queued_at__isnull=False)
     if any(d.status != DefaultStatus.RESOLVED for d in blocked):
         return "credit_requirement_not_met"
-    rows = await CreditWaiver.filter(account_id=account.id, status__in=OPEN_STATUSES).values_list(
-        "scene_id", "amount_fen"
+    # Summed by the database, one row per scene: a resident may hold many small open waivers.
+    rows = (
+        await CreditWaiver.filter(account_id=account.id, status__in=OPEN_STATUSES)
+        .annotate(open_fen=Sum("amount_fen"))
+        .group_by("scene_id")
+        .values_list("scene_id", "open_fen")
     )
-    total = sum(int(amount) for _, amount in rows)
-    here = sum(int(amount) for scene_id, amount in rows if scene_id == scene.id)
+    total = sum(int(amount or 0) for _, amount in rows)
+    here = sum(int(amount or 0) for scene_id, amount in rows if scene_id == scene.id)
     if here + amount_fen > scene.resident_limit_fen or total + amount_fen > standing.limit_fen:
         return "limit_reached"
     return None
