@@ -60,7 +60,9 @@ async def respond(account: Account, runtime: Runtime, query: Mapping[str, str], 
     await conversation.mark_open(redis, message.source)
     now_utc = datetime.now(UTC)
     # The resident's chosen language, when the push is proven theirs; else the message's own.
-    chosen = await residents.language_of(message.source) if push.proven else None
+    chosen = (
+        await residents.language_of(message.source, runtime.deps.changes) if push.proven else None
+    )
     lang = chosen.value if chosen else language_of(message.content)
     ctx = Context(message, runtime.deps, now_utc, lang, push.proven)
     reply = await _answer(account, runtime, ctx)

@@ -103,16 +103,25 @@ async def set_language(
     return resident
 
 
-async def language_of(openid: str) -> Language | None:
+async def language_of(openid: str, changes: Changes | None = None) -> Language | None:
     """The language the resident signed in with ``openid`` chose, if any (for the chat bot).
 
     None for a stranger, a closed account or a resident who has not chosen: the bot then
-    goes by the language of the message itself.
+    goes by the language of the message itself. With ``changes``, from this process's copy
+    (30 s at most; a new choice is announced for the resident and drops it).
     """
+    copy = changes.copy("bot-language", fresh_seconds=30.0, topic="resident") if changes else None
+    if copy is not None and (kept := copy.get(openid)) is not None:
+        return kept[0]  # type: ignore[no-any-return]
+    epoch = copy.begin() if copy is not None else 0
     resident = await Resident.get_or_none(openid=openid, status=ResidentStatus.ACTIVE).only(
         "id", "language"
     )
-    return Language(resident.language) if resident and resident.language else None
+    chosen = Language(resident.language) if resident and resident.language else None
+    if copy is not None:  # a stranger's answer is kept under their openid, which nothing announces
+        owner = resident.id.hex if resident else f"openid:{openid}"
+        copy.keep(openid, (chosen,), owner, epoch)
+    return chosen
 
 
 async def close(resident: Resident, sessions: Sessions) -> None:

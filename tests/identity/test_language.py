@@ -79,3 +79,19 @@ async def test_the_bot_can_ask_a_residents_language(client: TestClient) -> None:
     await client.patch("/api/v1/me", json={"language": "en"}, headers=who)
     assert await residents.language_of(openid) == "en"
     assert await residents.language_of("o-a-stranger") is None
+
+
+async def test_the_bots_copy_of_a_language_follows_a_new_choice(client: TestClient) -> None:
+    """Kept per process for the bot, and dropped the moment the resident chooses again."""
+    changes = client.app[keys.DEPS].changes
+    who = bearer(await login(client, "foreigner"))
+    openid = openid_for(client.app[keys.SETTINGS].wechat.app_id, "foreigner")
+    assert await residents.language_of(openid, changes) is None  # now kept
+    copy = changes.copy("bot-language")
+    hits = copy.hits
+    assert await residents.language_of(openid, changes) is None
+    assert copy.hits == hits + 1  # from the copy
+    await client.patch("/api/v1/me", json={"language": "en"}, headers=who)
+    assert await residents.language_of(openid, changes) == "en"
+    await client.patch("/api/v1/me", json={"language": None}, headers=who)
+    assert await residents.language_of(openid, changes) is None
