@@ -125,6 +125,13 @@ def _scheme(*schemes: str) -> AfterValidator:
     return AfterValidator(check)
 
 
+def _redis_url(raw: str) -> str:
+    from palm.redis_url import parse  # redis is imported only when a URL is given
+
+    parse(raw)
+    return raw
+
+
 _BOOL = "1 or 0 (also true/false, yes/no, on/off)"
 _RATE = r"^\d+/[1-9]\d*$"
 Flag = Annotated[bool | None, Field(description=_BOOL)]
@@ -149,8 +156,12 @@ class _AppVariables(_Variables):
     ] = "sqlite://var/palm.sqlite3"
     REDIS_URL: Annotated[
         str | None,
-        _scheme("redis", "rediss", "unix"),
-        Field(description="redis://host:port/db (or rediss://, unix://)"),
+        AfterValidator(_redis_url),
+        Field(
+            description="redis://host:port/db (or rediss://, unix://), "
+            "redis+sentinel://host:port[,host:port]/service_name[/db] "
+            "or redis+cluster://host:port[,host:port]"
+        ),
     ] = None
     PALM_SECRET_KEYS: str | None = None
     PALM_SECRET_KEYS_FILE: Path | None = None
