@@ -33,6 +33,10 @@ class Cached:
     fetched_at: float
 
 
+def _index(owner: str) -> str:
+    return f"{_INDEX}{{{owner}}}"
+
+
 def delegation_owner(delegation_id: uuid.UUID) -> str:
     return f"d:{delegation_id.hex}"
 
@@ -50,7 +54,8 @@ class MedicalCache:
 
     def _key(self, query: str) -> str:
         digest = self._cipher.lookup_hash(f"{self._owner}\x00{query}", field="medical_cache")
-        return f"{_ENTRY}{self._owner}:{digest[:40]}"
+        # The owner is the hash tag: an owner's entries and index share a Redis Cluster slot.
+        return f"{_ENTRY}{{{self._owner}}}:{digest[:40]}"
 
     async def get(self, query: str) -> Cached | None:
         key = self._key(query)
@@ -69,14 +74,14 @@ class MedicalCache:
         value = self._cipher.encrypt(json.dumps({"t": fetched_at, "b": body}), field=key)
         async with self._redis.pipeline(transaction=True) as pipe:
             pipe.set(key, value.encode(), ex=self._keep)
-            pipe.sadd(_INDEX + self._owner, key)
-            pipe.expire(_INDEX + self._owner, self._keep)
+            pipe.sadd(_index(self._owner), key)
+            pipe.expire(_index(self._owner), self._keep)
             await pipe.execute()
 
 
 async def drop_owner(redis: Redis, owner: str) -> int:
     """Delete every cached answer of ``owner``; the number of entries dropped."""
-    index = _INDEX + owner
+    index = _index(owner)
     keys = [k.decode() if isinstance(k, bytes) else str(k) for k in await redis.smembers(index)]
     dropped = int(await redis.delete(*keys)) if keys else 0
     await redis.delete(index)

@@ -138,3 +138,28 @@ async def test_sentinel_failover_keeps_the_app_working(
     await until(lambda: changes.live, 20)  # subscribed again, on the new master
     await sessions_work(sentinel_client)
     await jobs_run(sentinel_client)
+
+
+async def test_cluster_medical_cache_and_breaker(cluster_client: TestClient) -> None:
+    """The other transactions over several keys (a cache owner's entries and index, a
+    breaker's three keys) keep their keys in one slot."""
+    from services.medical.breaker import CircuitBreaker, CircuitOpen
+    from services.medical.cache import MedicalCache, drop_owner
+
+    deps = cluster_client.app[keys.DEPS]
+    cache = MedicalCache(deps.redis, deps.cipher, "c:owner", 60)
+    await cache.put("q1", "body one", 1.0)
+    await cache.put("q2", "body two", 2.0)
+    found = await cache.get("q1")
+    assert found is not None
+    assert found.body == "body one"
+    assert await drop_owner(deps.redis, "c:owner") == 2
+    assert await cache.get("q2") is None
+
+    breaker = CircuitBreaker(deps.redis, "scale-test", failures=2, cooldown=30)
+    assert await breaker.failed(100.0) is None
+    assert await breaker.failed(100.0) == 30
+    with pytest.raises(CircuitOpen):
+        await breaker.before_call(101.0)
+    await breaker.succeeded()
+    await breaker.before_call(101.0)
