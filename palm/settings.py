@@ -371,6 +371,7 @@ class Settings:
     metrics_port: int | None = None  # a listener of its own for /metrics; None: none
     metrics_host: str = "127.0.0.1"
     metrics_token: str | None = None  # with it, /metrics on the API port asks for this bearer
+    metrics_dir: Path | None = None  # every worker's metrics, added up (set by palm serve)
     shared_ports: bool = False  # palm serve --workers: each child binds the same ports
     announce: bool = False  # print the table of addresses once serving (palm serve)
 
