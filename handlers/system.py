@@ -71,7 +71,7 @@ async def metrics(request: web.Request) -> web.Response:
         raise shared.not_found()
     if not token_matches(token, request.headers.get("Authorization", "")):
         raise problems.metrics_token_required()
-    return render_response(request.app[keys.METRICS])
+    return await render_response(request.app[keys.METRICS])
 
 
 @api.get("/openapi.json", auth="none", content_type="application/json")

@@ -54,7 +54,7 @@ def create_app(settings: Settings) -> web.Application:
         client_max_size=settings.max_body_bytes,
     )
     app[keys.SETTINGS] = settings
-    app[keys.METRICS] = Metrics()
+    app[keys.METRICS] = Metrics(settings.metrics_dir)
     app[keys.PUBLIC_URL] = PublicUrl(settings)
     app.cleanup_ctx.extend(
         [

@@ -31,9 +31,9 @@ from taskiq import (
 )
 from taskiq.api import run_receiver_task, run_scheduler_task
 from taskiq.schedule_sources import LabelScheduleSource
-from taskiq_redis import RedisStreamBroker
+from taskiq_redis import RedisStreamBroker, RedisStreamClusterBroker, RedisStreamSentinelBroker
 
-from palm import keys
+from palm import keys, redis_url
 from palm.settings import Settings
 from services import jobs
 from services.deps import Deps
@@ -42,24 +42,78 @@ from services.job_table import TABLE
 log = logging.getLogger("palm.jobs")
 
 
-class StreamBroker(RedisStreamBroker):
-    """taskiq's Redis-stream broker, which also survives losing its stream: a Redis restarted
-    without its data, or flushed, answers every read with NOGROUP, and taskiq's receiver would
-    fail and retry in a tight loop for ever (tens of thousands of logged errors a minute). The
-    stream and its consumer group are declared again instead; what was queued is still in the
-    outbox, which the sweep hands over again."""
+class _Redeclare:
+    """Survive losing the job stream: a Redis restarted without its data, or flushed, answers
+    every read with NOGROUP, and taskiq's receiver would fail and retry in a tight loop for
+    ever (tens of thousands of logged errors a minute). The stream and its consumer group are
+    declared again instead; what was queued is still in the outbox, which the sweep hands over
+    again."""
 
-    async def listen(self) -> AsyncIterator[AckableMessage]:  # type: ignore[override]
+    async def listen(self) -> AsyncIterator[AckableMessage]:
         while True:
             try:
-                async for message in super().listen():
+                async for message in super().listen():  # type: ignore[misc]
                     yield message
             except ResponseError as exc:
                 if "NOGROUP" not in str(exc):
                     raise
                 log.warning("the job stream or its consumer group was gone: declared again")
-                await self._declare_consumer_group()
+                await self._declare_consumer_group()  # type: ignore[attr-defined]
                 await asyncio.sleep(0.1)
+
+
+class StreamBroker(_Redeclare, RedisStreamBroker):  # type: ignore[misc]
+    """taskiq's Redis-stream broker on one server, which survives losing its stream."""
+
+
+class SentinelStreamBroker(_Redeclare, RedisStreamSentinelBroker):  # type: ignore[misc]
+    """taskiq-redis's stream broker through Sentinel (follows the master over a failover)."""
+
+
+class ClusterStreamBroker(_Redeclare, RedisStreamClusterBroker):  # type: ignore[misc]
+    """taskiq-redis's stream broker on Redis Cluster (one stream: one key, one slot)."""
+
+
+# One stream, one key: on a cluster it lives in one slot whatever its name.
+QUEUE = "palm:jobs"
+GROUP = "palm-workers"
+
+
+def open_broker(url: str | None) -> AsyncBroker:
+    """taskiq-redis's stream broker matching ``REDIS_URL``'s form; in-process without one.
+
+    The Sentinel and Cluster brokers do not claim back a crashed worker's unacknowledged
+    messages as the single-server one does: the outbox sweep redelivers those (a job whose
+    claim lapsed is due again), so nothing is lost, only later.
+    """
+    if not url:
+        return InMemoryBroker()
+    target = redis_url.parse(url)
+    retry: dict[str, Any] = {
+        "socket_connect_timeout": 2,
+        "retry": Retry(ExponentialBackoff(cap=5.0, base=0.1), retries=3),
+        "retry_on_error": [RedisConnectionError, RedisTimeoutError],
+    }
+    if target.kind == "sentinel":
+        return SentinelStreamBroker(
+            list(target.nodes), target.service, queue_name=QUEUE, consumer_group_name=GROUP,
+            db=target.db, password=target.password, health_check_interval=15,
+            socket_timeout=15, **retry,
+        )  # fmt: skip
+    if target.kind == "cluster":
+        # taskiq-redis opens RedisCluster.from_url with one node; the others are discovered
+        # (the first node must answer at start-up).
+        host, port = target.nodes[0]
+        auth = f":{target.password}@" if target.password else ""
+        return ClusterStreamBroker(
+            f"redis://{auth}{host}:{port}/0", queue_name=QUEUE, consumer_group_name=GROUP,
+            **retry,
+        )  # fmt: skip
+    return StreamBroker(
+        url, queue_name=QUEUE, consumer_group_name=GROUP, unacknowledged_lock_timeout=600,
+        # Survive a Redis restart: drop dead pooled connections, back off on errors.
+        health_check_interval=15, **retry,
+    )  # fmt: skip
 
 
 class JobQueue:
@@ -71,21 +125,7 @@ class JobQueue:
     def __init__(self, settings: Settings, deps: Deps, table: jobs.JobTable) -> None:
         self._deps = deps
         self.table = table
-        self.broker: AsyncBroker = (
-            StreamBroker(
-                settings.redis_url,
-                queue_name="palm:jobs",
-                consumer_group_name="palm-workers",
-                unacknowledged_lock_timeout=600,
-                # Survive a Redis restart: drop dead pooled connections, back off on errors.
-                health_check_interval=15,
-                socket_connect_timeout=2,
-                retry=Retry(ExponentialBackoff(cap=5.0, base=0.1), retries=3),
-                retry_on_error=[RedisConnectionError, RedisTimeoutError],
-            )
-            if settings.redis_url
-            else InMemoryBroker()
-        )
+        self.broker = open_broker(settings.redis_url)
 
         async def process(message_id: int) -> bool:
             return await self.process(message_id)

@@ -3,17 +3,27 @@
 Not public by default: ``PALM_METRICS_PORT`` serves them on a listener of their own (loopback
 unless ``PALM_METRICS_HOST`` says otherwise); ``PALM_METRICS_TOKEN`` lets ``/metrics`` on the
 API port answer a scraper that sends it. With neither, ``/metrics`` is not found.
+
+Across workers: ``palm serve --workers N`` gives every worker one fresh folder
+(``PROMETHEUS_MULTIPROC_DIR``, ``Settings.metrics_dir``); each writes its counts there and a
+scrape of any worker adds up all of them (prometheus-client's multiprocess mode). The job
+queue's figures (queued, oldest due, dead) are read from the outbox at each scrape.
 """
 
 from __future__ import annotations
 
 import hmac
-from collections.abc import AsyncIterator
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from aiohttp import web
-from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.multiprocess import MultiProcessCollector
 
 from palm.public import origin
 
@@ -23,8 +33,16 @@ _LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.
 class Metrics:
     """Requests by route and status, latency, and outbound calls by platform and outcome."""
 
-    def __init__(self) -> None:
+    def __init__(self, multiproc_dir: Path | None = None) -> None:
+        self.multiproc_dir = multiproc_dir
         self.registry = CollectorRegistry(auto_describe=True)
+        self.started = Gauge(
+            "palm_worker_started_time_seconds",
+            "When each serving process started (one series per live worker, by pid).",
+            registry=self.registry,
+            multiprocess_mode="liveall",
+        )
+        self.started.set(time.time())
         self.requests = Counter(
             "palm_http_requests_total",
             "HTTP requests served, by route template, method and status.",
@@ -71,15 +89,63 @@ class Metrics:
         self.outbound.labels(platform, operation, outcome).inc()
         self.outbound_latency.labels(platform).observe(seconds)
 
-    def render(self) -> bytes:
-        return generate_latest(self.registry)
+    def render(self, extra: Iterable[Metric] = ()) -> bytes:
+        """Every worker's figures (one folder shared by them all) or this process's, then
+        ``extra`` (figures read from the database at this scrape)."""
+        if self.multiproc_dir is None:
+            body = generate_latest(self.registry)
+        else:
+            merged = CollectorRegistry()
+            MultiProcessCollector(merged, path=str(self.multiproc_dir))  # type: ignore[no-untyped-call]
+            body = generate_latest(merged)
+        extra = list(extra)
+        if not extra:
+            return body
+        registry = CollectorRegistry()
+        registry.register(_Fixed(extra))
+        return body + generate_latest(registry)
+
+
+class _Fixed:
+    def __init__(self, families: list[Metric]) -> None:
+        self._families = families
+
+    def collect(self) -> list[Metric]:
+        return self._families
+
+
+async def queue_figures() -> list[Metric]:
+    """The job queue as the outbox holds it: messages waiting, how long the oldest due one has
+    waited, and the dead (given up after their last attempt)."""
+    from models.jobs import OutboxMessage
+
+    now = datetime.now(UTC)
+    waiting = OutboxMessage.filter(done_at__isnull=True, dead_at__isnull=True)
+    queued = await waiting.count()
+    oldest = await waiting.filter(available_at__lte=now).order_by("available_at").first()
+    dead = await OutboxMessage.filter(dead_at__isnull=False).count()
+    age = (now - oldest.available_at).total_seconds() if oldest is not None else 0.0
+    families = [
+        ("palm_jobs_queued", "Outbox messages not yet done (due or later), the queue's depth.",
+         float(queued)),
+        ("palm_outbox_oldest_due_age_seconds",
+         "How long the oldest due, undone outbox message has waited (0: none waiting).",
+         max(0.0, age)),
+        ("palm_jobs_dead", "Outbox messages given up after their last attempt.", float(dead)),
+    ]  # fmt: skip
+    return [GaugeMetricFamily(name, text, value=value) for name, text, value in families]
+
+
+Figures = Callable[[], Awaitable[list[Metric]]]
 
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 
 
-def render_response(metrics: Metrics) -> web.Response:
-    return web.Response(body=metrics.render(), headers={"Content-Type": CONTENT_TYPE})
+async def render_response(metrics: Metrics, figures: Figures = queue_figures) -> web.Response:
+    return web.Response(
+        body=metrics.render(await figures()), headers={"Content-Type": CONTENT_TYPE}
+    )
 
 
 def token_matches(expected: str | None, authorization: str) -> bool:
@@ -103,7 +169,7 @@ async def listener(
     """
 
     async def scrape(request: web.Request) -> web.Response:
-        return render_response(metrics)
+        return await render_response(metrics)
 
     app = web.Application()
     app.router.add_get("/metrics", scrape)

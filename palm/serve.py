@@ -11,8 +11,11 @@ import asyncio
 import logging
 import multiprocessing
 import os
+import shutil
 import signal
 import sys
+import tempfile
+from pathlib import Path
 from types import FrameType
 
 from aiohttp import web
@@ -74,6 +77,33 @@ def serve(settings: Settings, host: str, port: int, workers: int) -> int:
         return 2
     if settings.auto_migrate or settings.seed_demo:
         asyncio.run(_prepare(settings))
+    metrics_dir, made = _metrics_dir()
+    try:
+        return _supervise(settings.with_(metrics_dir=metrics_dir), host, port, workers)
+    finally:
+        if made:
+            shutil.rmtree(metrics_dir, ignore_errors=True)
+
+
+def _metrics_dir() -> tuple[Path, bool]:
+    """The workers' shared metrics folder, emptied: PROMETHEUS_MULTIPROC_DIR when the operator
+    names one, else a fresh temporary folder (removed at the end). Whether it was made here.
+
+    Set in this process's environment: prometheus-client reads it when a worker imports it.
+    """
+    named = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if named:
+        folder = Path(named)
+        folder.mkdir(parents=True, exist_ok=True)
+        for stale in folder.glob("*.db"):  # a previous run's counts would be added in
+            stale.unlink()
+        return folder, False
+    folder = Path(tempfile.mkdtemp(prefix="palm-metrics-"))
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(folder)
+    return folder, True
+
+
+def _supervise(settings: Settings, host: str, port: int, workers: int) -> int:
     spawn = multiprocessing.get_context("spawn")
     children = []
     for index in range(workers):

@@ -125,6 +125,13 @@ def _scheme(*schemes: str) -> AfterValidator:
     return AfterValidator(check)
 
 
+def _redis_url(raw: str) -> str:
+    from palm.redis_url import parse  # redis is imported only when a URL is given
+
+    parse(raw)
+    return raw
+
+
 _BOOL = "1 or 0 (also true/false, yes/no, on/off)"
 _RATE = r"^\d+/[1-9]\d*$"
 Flag = Annotated[bool | None, Field(description=_BOOL)]
@@ -152,8 +159,12 @@ class _AppVariables(_Variables):
     ] = 20
     REDIS_URL: Annotated[
         str | None,
-        _scheme("redis", "rediss", "unix"),
-        Field(description="redis://host:port/db (or rediss://, unix://)"),
+        AfterValidator(_redis_url),
+        Field(
+            description="redis://host:port/db (or rediss://, unix://), "
+            "redis+sentinel://host:port[,host:port]/service_name[/db] "
+            "or redis+cluster://host:port[,host:port]"
+        ),
     ] = None
     PALM_SECRET_KEYS: str | None = None
     PALM_SECRET_KEYS_FILE: Path | None = None
@@ -365,6 +376,7 @@ class Settings:
     metrics_port: int | None = None  # a listener of its own for /metrics; None: none
     metrics_host: str = "127.0.0.1"
     metrics_token: str | None = None  # with it, /metrics on the API port asks for this bearer
+    metrics_dir: Path | None = None  # every worker's metrics, added up (set by palm serve)
     shared_ports: bool = False  # palm serve --workers: each child binds the same ports
     announce: bool = False  # print the table of addresses once serving (palm serve)
 

@@ -15,7 +15,7 @@ from tortoise.context import TortoiseContext
 from tortoise.migrations.api import migrate as run_migrations
 
 from models import MODEL_MODULES
-from palm import keys
+from palm import keys, redis_url
 from palm.settings import Settings
 
 log = logging.getLogger("palm.storage")
@@ -105,7 +105,7 @@ async def database_ctx(app: web.Application) -> AsyncIterator[None]:
 
 def open_redis(settings: Settings) -> Redis:
     if settings.redis_url:
-        return Redis.from_url(
+        return redis_url.open_client(
             settings.redis_url,
             decode_responses=False,
             socket_timeout=2.0,

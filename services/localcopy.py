@@ -150,19 +150,13 @@ class Changes:
     def on(self, topic: str, forget: Callable[[str], None]) -> None:
         self._handlers.setdefault(topic, []).append(forget)
 
-    async def announce(self, *changes: tuple[str, str], pipe: Any = None) -> None:
+    async def announce(self, *changes: tuple[str, str]) -> None:
         """Tell every process (this one at once) that these (topic, value) changed; call after
-        the change is committed. With ``pipe``, the messages join that pipeline instead."""
-        if not changes:
-            return
-        if pipe is not None:
-            for topic, value in changes:
-                pipe.publish(CHANNEL, f"{topic} {value}")
-        else:
-            async with self.redis.pipeline(transaction=False) as own:
-                for topic, value in changes:
-                    own.publish(CHANNEL, f"{topic} {value}")
-                await own.execute()
+        the change is committed."""
+        # One PUBLISH each: a Redis Cluster client refuses PUBLISH in a pipeline (the message
+        # is sent to one node, which passes it to every other).
+        for topic, value in changes:
+            await self.redis.publish(CHANNEL, f"{topic} {value}")
         for topic, value in changes:  # the message reaches us too, a moment later
             self._apply(topic, value)
 
@@ -194,6 +188,9 @@ class Changes:
             connection: Any = None
             retry = None
             try:
+                # A cluster client learns its slots on its first command; a SUBSCRIBE cannot be
+                # that command (it looks the channel's slot up), hence the PING.
+                await self.redis.ping()
                 await pubsub.subscribe(CHANNEL)
                 # No silent reconnection under us: a break must be seen, so the copies are
                 # emptied. (The connection goes back to the pool afterwards, its retry restored.)

@@ -29,8 +29,16 @@ from services.localcopy import Changes, LocalCopy
 
 log = logging.getLogger("palm.sessions")
 
-_SESSION = "palm:session:"
-_INDEX = "palm:sessions:"
+# A resident's sessions and their index share a hash tag, ``{<resident hex>}``: they live in
+# one Redis Cluster slot, so the transactions below that touch several of them are allowed.
+
+
+def _session_key(rid_hex: str, digest: str) -> str:
+    return f"palm:session:{{{rid_hex}}}:{digest}"
+
+
+def _index_key(rid_hex: str) -> str:
+    return f"palm:sessions:{{{rid_hex}}}"
 
 
 def _hash(token: str) -> str:
@@ -93,8 +101,8 @@ class Sessions:
             return found
         epoch = self.principals.begin()
         async with self.redis.pipeline(transaction=False) as pipe:
-            pipe.getex(_SESSION + digest, ex=self.ttl)
-            pipe.expire(_INDEX + rid_hex, self.ttl)
+            pipe.getex(_session_key(rid_hex, digest), ex=self.ttl)
+            pipe.expire(_index_key(rid_hex), self.ttl)
             raw, _ = await pipe.execute()
         if raw is None:
             self.principals.forget(digest)
@@ -117,36 +125,39 @@ class Sessions:
         payload = json.dumps({"roles": sorted(roles), "orgs": orgs, "lang": language})
         digest = _hash(token)
         async with self.redis.pipeline(transaction=True) as pipe:
-            pipe.set(_SESSION + digest, payload, ex=self.ttl)
-            pipe.sadd(_INDEX + resident_id.hex, digest)
-            pipe.expire(_INDEX + resident_id.hex, self.ttl)
+            pipe.set(_session_key(resident_id.hex, digest), payload, ex=self.ttl)
+            pipe.sadd(_index_key(resident_id.hex), digest)
+            pipe.expire(_index_key(resident_id.hex), self.ttl)
             await pipe.execute()
         return token, Principal(resident_id, roles, digest, orgs, language)
 
     async def end(self, principal: Principal) -> None:
         """End one session (logout)."""
         async with self.redis.pipeline(transaction=True) as pipe:
-            pipe.delete(_SESSION + principal.session_hash)
-            pipe.srem(_INDEX + principal.resident_id.hex, principal.session_hash)
-            await self.changes.announce(("session", principal.session_hash), pipe=pipe)
+            rid_hex = principal.resident_id.hex
+            pipe.delete(_session_key(rid_hex, principal.session_hash))
+            pipe.srem(_index_key(rid_hex), principal.session_hash)
             await pipe.execute()
+        # Announced after the keys are gone (a Redis Cluster refuses PUBLISH in a transaction,
+        # and a process hearing it earlier could read the session back before the delete).
+        await self.changes.announce(("session", principal.session_hash))
         self.changes.forget_here("session", principal.session_hash)
 
     async def end_all(self, resident_id: uuid.UUID) -> None:
         """Sign the resident out everywhere (logout-all, roles changed, account closed)."""
-        index = _INDEX + resident_id.hex
+        index = _index_key(resident_id.hex)
         digests = await self.redis.smembers(index)
-        keys = [_SESSION + _text(d) for d in digests]
+        keys = [_session_key(resident_id.hex, _text(d)) for d in digests]
         async with self.redis.pipeline(transaction=True) as pipe:
             pipe.delete(index, *keys)
-            await self.changes.announce(("resident", resident_id.hex), pipe=pipe)
             await pipe.execute()
+        await self.changes.announce(("resident", resident_id.hex))
         self.changes.forget_here("resident", resident_id.hex)
 
     async def set_language(self, resident_id: uuid.UUID, language: str | None) -> None:
         """Carry a new language choice into every open session of the resident (TTLs kept)."""
-        for digest in await self.redis.smembers(_INDEX + resident_id.hex):
-            key = _SESSION + _text(digest)
+        for digest in await self.redis.smembers(_index_key(resident_id.hex)):
+            key = _session_key(resident_id.hex, _text(digest))
             raw = await self.redis.get(key)
             if raw is not None:
                 await self.redis.set(

@@ -31,9 +31,11 @@ class CircuitOpen(Exception):
 class CircuitBreaker:
     def __init__(self, redis: Redis, name: str, *, failures: int, cooldown: int) -> None:
         self._redis = redis
-        self._failures_key = f"{_PREFIX}{name}:failed-by"  # a set: who met a failure
-        self._open_key = f"{_PREFIX}{name}:open_until"
-        self._trial_key = f"{_PREFIX}{name}:trial"
+        # One hash tag, ``{name}``: the three keys share a Redis Cluster slot, as the
+        # transactions below need.
+        self._failures_key = f"{_PREFIX}{{{name}}}:failed-by"  # a set: who met a failure
+        self._open_key = f"{_PREFIX}{{{name}}}:open_until"
+        self._trial_key = f"{_PREFIX}{{{name}}}:trial"
         self._threshold = failures
         self._cooldown = cooldown
 

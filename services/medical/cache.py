@@ -47,6 +47,10 @@ class Cached:
     fetched_at: float
 
 
+def _index(owner: str) -> str:
+    return f"{_INDEX}{{{owner}}}"
+
+
 def delegation_owner(delegation_id: uuid.UUID) -> str:
     return f"d:{delegation_id.hex}"
 
@@ -72,7 +76,8 @@ class MedicalCache:
 
     def _key(self, query: str) -> str:
         digest = self._cipher.lookup_hash(f"{self._owner}\x00{query}", field="medical_cache")
-        return f"{_ENTRY}{self._owner}:{digest[:40]}"
+        # The owner is the hash tag: an owner's entries and index share a Redis Cluster slot.
+        return f"{_ENTRY}{{{self._owner}}}:{digest[:40]}"
 
     async def get(self, query: str) -> Cached | None:
         """The cached answer; from this process's copy while that is fresh (its freshness is
@@ -110,8 +115,8 @@ class MedicalCache:
         value = self._cipher.encrypt(json.dumps({"t": fetched_at, "b": body}), field=key)
         async with self._redis.pipeline(transaction=True) as pipe:
             pipe.set(key, value.encode(), ex=self._keep)
-            pipe.sadd(_INDEX + self._owner, key)
-            pipe.expire(_INDEX + self._owner, self._keep)
+            pipe.sadd(_index(self._owner), key)
+            pipe.expire(_index(self._owner), self._keep)
             await pipe.execute()
         self._keep_here(f"{self._owner}\x00{query}", Cached(body, fetched_at), epoch)
 
@@ -119,7 +124,7 @@ class MedicalCache:
 async def drop_owner(redis: Redis, owner: str, changes: Changes | None = None) -> int:
     """Delete every cached answer of ``owner``, and every process's copies of them (announced
     on ``changes``); the number of entries dropped from Redis."""
-    index = _INDEX + owner
+    index = _index(owner)
     keys = [k.decode() if isinstance(k, bytes) else str(k) for k in await redis.smembers(index)]
     dropped = int(await redis.delete(*keys)) if keys else 0
     await redis.delete(index)

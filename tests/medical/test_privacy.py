@@ -116,7 +116,7 @@ async def test_no_clear_medical_text_in_the_database_or_redis(
 
 
 async def _owner_keys(redis: Redis, owner: str) -> list[bytes]:
-    return [k async for k in redis.scan_iter(match=f"palm:medical:cache:{owner}:*")]
+    return [k async for k in redis.scan_iter(match=f"palm:medical:cache:{{{owner}}}:*")]
 
 
 async def test_dropping_a_delegations_cache(client: TestClient, reader: ReaderFactory) -> None:

@@ -48,7 +48,7 @@ async def test_revoking_after_the_scan_ends_the_clinicians_view(
     seen = await (await client.post(SCAN, json={"code": made["code"]}, headers=doctor)).json()
     assert (await client.get(f"{SCAN}/{seen['id']}", headers=doctor)).status == 200
     redis = client.app[keys.DEPS].redis
-    cached = f"palm:medical:cache:c:{uuid.UUID(seen['id']).hex}:*"
+    cached = f"palm:medical:cache:{{c:{uuid.UUID(seen['id']).hex}}}:*"
     assert [k async for k in redis.scan_iter(match=cached)]
 
     resp = await _revoke(parent, made["id"])

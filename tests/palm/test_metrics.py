@@ -54,3 +54,30 @@ def test_the_settings_read_the_environment() -> None:
         "127.0.0.1",
         "t",
     )
+
+
+# No scheduler: its minute's sweep would run the due message meanwhile.
+@pytest.mark.parametrize(
+    "settings", [{"metrics_token": TOKEN, "run_scheduler": False}], indirect=True
+)
+async def test_the_job_queue_figures_come_from_the_outbox(client: TestClient) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from models.jobs import OutboxMessage
+
+    now = datetime.now(UTC)
+    payload = {"topic": "t", "value": "v"}
+    await OutboxMessage.create(topic="localcopy.announce", key="m-dead", payload=payload,
+                               available_at=now, dead_at=now)  # fmt: skip
+    await OutboxMessage.create(topic="localcopy.announce", key="m-late", payload=payload,
+                               available_at=now - timedelta(seconds=120))  # fmt: skip
+    await OutboxMessage.create(topic="localcopy.announce", key="m-later", payload=payload,
+                               available_at=now + timedelta(hours=1))  # fmt: skip
+    resp = await client.get("/metrics", headers={"Authorization": f"Bearer {TOKEN}"})
+    lines = dict(
+        line.rsplit(" ", 1) for line in (await resp.text()).splitlines() if line[:1] != "#"
+    )
+    assert float(lines["palm_jobs_dead"]) == 1
+    assert float(lines["palm_jobs_queued"]) == 2
+    assert 119 <= float(lines["palm_outbox_oldest_due_age_seconds"]) < 600
+    assert "palm_worker_started_time_seconds" in lines
