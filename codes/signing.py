@@ -1,8 +1,9 @@
 """Key types behind one Signer/Verifier interface; every signature is 64 raw bytes.
 
 P-256 ECDSA signatures are carried as raw r‖s (the shape of SM2 signatures on Chinese transit
-readers) rather than DER, so the byte layout of a code never depends on the algorithm. An SM2
-key type only needs a class pair here and a value in ``Algorithm``.
+readers) rather than DER, so the byte layout of a code never depends on the algorithm. SM2
+(GM/T 0003, algorithm 3) comes from tongsuopy, a cryptography-shaped binding of Tongsuo:
+cryptography itself has SM3 and SM4 but no SM2.
 """
 
 from __future__ import annotations
@@ -13,15 +14,21 @@ from typing import Final, Protocol
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519
+from tongsuopy.crypto import hashes as gm_hashes
+from tongsuopy.crypto import serialization as gm_serialization
+from tongsuopy.crypto.asymciphers import ec as gm_ec
+from tongsuopy.crypto.exceptions import InternalError as GmInternalError
+from tongsuopy.crypto.exceptions import InvalidSignature as GmInvalidSignature
 
 SIGNATURE_SIZE: Final = 64
 
 
 class Algorithm(IntEnum):
-    """Key types, by the number stored in codes and keyrings (3 is reserved for SM2)."""
+    """Key types, by the number stored in codes and keyrings."""
 
     P256 = 1
     ED25519 = 2
+    SM2 = 3
 
     @property
     def label(self) -> str:
@@ -35,8 +42,12 @@ class Algorithm(IntEnum):
             raise ValueError(f"unknown key algorithm {label!r}") from None
 
 
-PUBLIC_KEY_SIZE: Final[dict[int, int]] = {Algorithm.P256: 33, Algorithm.ED25519: 32}
-"""Encoded public key length by algorithm: SEC1 compressed point, raw Ed25519."""
+PUBLIC_KEY_SIZE: Final[dict[int, int]] = {
+    Algorithm.P256: 33,
+    Algorithm.ED25519: 32,
+    Algorithm.SM2: 33,
+}
+"""Encoded public key length by algorithm: SEC1 compressed point (P-256, SM2), raw Ed25519."""
 
 
 class Verifier(Protocol):
@@ -163,19 +174,74 @@ class Ed25519Signer:
         return Ed25519Verifier(self._key.public_key())
 
 
+_SM2_SIGNATURE = gm_ec.ECDSA(gm_hashes.SM3())
+"""SM2 with SM3 over Z ‖ message, Z computed with the GM/T 0003 default user id
+"1234567812345678" (Tongsuo's default: tongsuopy 1.0.1 offers no way to set another)."""
+_SM2_CURVE = gm_ec.SM2()
+
+
+class SM2Verifier:
+    algorithm = Algorithm.SM2
+    __slots__ = ("_key",)
+
+    def __init__(self, key: gm_ec.EllipticCurvePublicKey) -> None:
+        self._key = key
+
+    def verify(self, signature: bytes, message: bytes) -> bool:
+        if len(signature) != SIGNATURE_SIZE:
+            return False
+        try:
+            self._key.verify(_raw_to_der(signature), message, _SM2_SIGNATURE)
+        except (GmInvalidSignature, GmInternalError):
+            # r or s of 0 or ≥ n makes Tongsuo report an error rather than a mismatch.
+            return False
+        return True
+
+    def public_bytes(self) -> bytes:
+        encoded: bytes = self._key.public_bytes(
+            gm_serialization.Encoding.X962, gm_serialization.PublicFormat.CompressedPoint
+        )
+        return encoded
+
+
+class SM2Signer:
+    algorithm = Algorithm.SM2
+    __slots__ = ("_key",)
+
+    def __init__(self, key: gm_ec.EllipticCurvePrivateKey) -> None:
+        self._key = key
+
+    def sign(self, message: bytes) -> bytes:
+        return _der_to_raw(self._key.sign(message, _SM2_SIGNATURE))
+
+    def public_bytes(self) -> bytes:
+        return self.verifier().public_bytes()
+
+    def private_bytes(self) -> bytes:
+        value: int = self._key.private_numbers().private_value
+        return value.to_bytes(32, "big")
+
+    def verifier(self) -> Verifier:
+        return SM2Verifier(self._key.public_key())
+
+
 def generate(algorithm: Algorithm = Algorithm.P256) -> Signer:
     """A new private key of ``algorithm``."""
     if algorithm is Algorithm.P256:
         return P256Signer(ec.generate_private_key(_CURVE))
+    if algorithm is Algorithm.SM2:
+        return SM2Signer(gm_ec.generate_private_key(_SM2_CURVE))
     return Ed25519Signer(ed25519.Ed25519PrivateKey.generate())
 
 
 def load_signer(algorithm: Algorithm, private: bytes) -> Signer:
-    """A signer from 32 private bytes (the P-256 scalar or the Ed25519 seed)."""
+    """A signer from 32 private bytes (the P-256 or SM2 scalar, or the Ed25519 seed)."""
     if len(private) != 32:
         raise ValueError("private keys are 32 bytes")
     if algorithm is Algorithm.P256:
         return P256Signer(ec.derive_private_key(int.from_bytes(private, "big"), _CURVE))
+    if algorithm is Algorithm.SM2:
+        return SM2Signer(gm_ec.derive_private_key(int.from_bytes(private, "big"), _SM2_CURVE))
     return Ed25519Signer(ed25519.Ed25519PrivateKey.from_private_bytes(private))
 
 
@@ -185,4 +251,6 @@ def load_verifier(algorithm: int, public: bytes) -> Verifier:
         return P256Verifier(ec.EllipticCurvePublicKey.from_encoded_point(_CURVE, public))
     if algorithm == Algorithm.ED25519:
         return Ed25519Verifier(ed25519.Ed25519PublicKey.from_public_bytes(public))
+    if algorithm == Algorithm.SM2:
+        return SM2Verifier(gm_ec.EllipticCurvePublicKey.from_encoded_point(_SM2_CURVE, public))
     raise ValueError(f"unknown key algorithm {algorithm}")

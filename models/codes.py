@@ -12,6 +12,7 @@ from tortoise.models import Model
 class KeyAlgorithm(StrEnum):
     P256 = "p256"
     ED25519 = "ed25519"
+    SM2 = "sm2"
 
 
 class IssuerKeyStatus(StrEnum):

@@ -97,11 +97,11 @@ def test_garbage_is_a_bad_keyring(body: bytes) -> None:
 
 
 def test_keys_of_unknown_algorithms_are_left_out(now: int, subject: Subject) -> None:
-    """A newer server may list an SM2 key; an older reader keeps working without it."""
+    """A newer server may list a key this reader cannot load; the reader keeps working."""
     issuer = Issuer(1, generate())
     outer = json.loads(sign_document(Keyring([public(issuer)]), [issuer], issued_at=now).body)
     payload = json.loads(base64.urlsafe_b64decode(outer["payload"] + "=="))
-    payload["keys"].append({"kid": 9, "alg": "sm2", "public_key": "AAAA", "status": "active"})
+    payload["keys"].append({"kid": 9, "alg": "sm9", "public_key": "AAAA", "status": "active"})
     raw = json.dumps(payload).encode()
     outer["payload"] = base64.urlsafe_b64encode(raw).decode()
     outer["signatures"] = [
